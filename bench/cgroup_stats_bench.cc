@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,12 @@ int main(int argc, char** argv) {
   if (!layout) {
     std::fprintf(stderr, "cgroup-stats-bench: %s\n", layout.error().message().c_str());
     return 1;
+  }
+  // Long-lived handles keep their stat files open, as skiffd will: lift the soft fd limit.
+  struct rlimit nofile {};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    nofile.rlim_cur = nofile.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
   }
   std::string parent = "skiff-bench-" + std::to_string(::getpid());
   std::vector<cg::Cgroup> groups;

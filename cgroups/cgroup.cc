@@ -110,6 +110,8 @@ Status Cgroup::remove(std::chrono::milliseconds timeout) {
 }
 
 Status Cgroup::destroy(std::chrono::milliseconds timeout) {
+  // Frees this handle's fds first: destroying must work even when the process ran out.
+  driver_->close_files();
   if (driver_->exists()) {
     if (auto st = driver_->kill_all(SIGKILL); !st) return st;
   }

@@ -34,6 +34,8 @@ class Driver {
   virtual common::Result<std::vector<pid_t>> processes(bool recursive) const = 0;
   /// Sends `signal` to every process in the group and its sub-groups.
   virtual common::Status kill_all(int signal) = 0;
+  /// Closes the fds cached for stats (about a dozen per group).
+  virtual void close_files() = 0;
   /// Removes the group and its sub-groups (which must hold no processes).
   virtual common::Status remove(std::chrono::milliseconds timeout) = 0;
 };

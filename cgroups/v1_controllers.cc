@@ -9,7 +9,6 @@
 namespace skiff::cgroups::v1 {
 
 using common::Error;
-using common::Result;
 using common::Status;
 
 namespace {

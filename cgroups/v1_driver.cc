@@ -306,9 +306,14 @@ Status V1Driver::kill_all(int signal) {
   return {};
 }
 
+void V1Driver::close_files() {
+  for (auto& h : hierarchies_) h.dir.drop_cache();
+  if (unified_) unified_->close_files();
+}
+
 Status V1Driver::remove(std::chrono::milliseconds timeout) {
+  close_files();
   for (auto& h : hierarchies_) {
-    h.dir.drop_cache();
     if (auto st = remove_tree(h.dir.path(), timeout); !st) return st;
   }
   if (unified_) return unified_->remove(timeout);

@@ -29,6 +29,7 @@ class V1Driver : public Driver {
   common::Result<FreezerState> freezer_state() const override;
   common::Result<std::vector<pid_t>> processes(bool recursive) const override;
   common::Status kill_all(int signal) override;
+  void close_files() override;
   common::Status remove(std::chrono::milliseconds timeout) override;
 
  private:

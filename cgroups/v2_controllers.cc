@@ -14,7 +14,6 @@
 namespace skiff::cgroups::v2 {
 
 using common::Error;
-using common::Result;
 using common::Status;
 
 namespace {

@@ -192,8 +192,12 @@ Status V2Driver::kill_all(int signal) {
   return {};
 }
 
-Status V2Driver::remove(std::chrono::milliseconds timeout) {
+void V2Driver::close_files() {
   dir_.drop_cache();
+}
+
+Status V2Driver::remove(std::chrono::milliseconds timeout) {
+  close_files();
   return remove_tree(dir_.path(), timeout);
 }
 

@@ -126,6 +126,10 @@ struct Unsupported {
   Resources resources;
   const char* error;
 };
+// Keeps test names readable in CTest (gtest would otherwise dump the struct's bytes).
+void PrintTo(const Unsupported& u, std::ostream* os) {
+  *os << u.name;
+}
 
 class CgroupV2FakeUnsupported : public CgroupV2Fake, public ::testing::WithParamInterface<Unsupported> {};
 

@@ -74,6 +74,9 @@ struct BadInput {
   const char* json;
   const char* error;
 };
+void PrintTo(const BadInput& b, std::ostream* os) {
+  *os << b.json;
+}
 
 class ResourcesJsonErrors : public ::testing::TestWithParam<BadInput> {};
 
