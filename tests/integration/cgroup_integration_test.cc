@@ -143,6 +143,27 @@ TEST_F(CgroupIntegration, CreatesNestedGroupsAndRemovesThemEverywhere) {
   EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
 }
 
+TEST_F(CgroupIntegration, AnOwningHandleCleansUpWhenDropped) {
+  // What a failure halfway through creating a container relies on.
+  ChildProcess child([] { return ::pause(); });
+  std::string path = group_path("dropped");
+  {
+    auto group = Cgroup::create(layout, path);
+    ASSERT_TRUE(group);
+    ASSERT_TRUE(group->add_process(child.pid()));
+  }
+  for (const auto& dir : dirs_of(path)) EXPECT_FALSE(common::path_exists(dir)) << dir;
+  auto status = child.wait(5000);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFSIGNALED(*status));
+
+  auto kept = Cgroup::create(layout, group_path("kept"));
+  ASSERT_TRUE(kept);
+  kept->release();
+  Cgroup moved = std::move(*kept);
+  EXPECT_TRUE(Cgroup::open(layout, group_path("kept")));  // released: survives its handles
+}
+
 TEST_F(CgroupIntegration, RemoveReportsBusyGroupWithItsProcesses) {
   Cgroup group = make("busy");
   ChildProcess child([] { return ::pause(); });
