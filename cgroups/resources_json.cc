@@ -3,6 +3,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "common/json_reader.h"
+
 namespace skiff::cgroups {
 
 using common::Error;
@@ -12,104 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-// Reads typed fields of one JSON object, remembering the first error with its path.
-class Reader {
- public:
-  Reader(const json& object, std::string path) : object_(object), path_(std::move(path)) {}
-
-  template <class T>
-  void integer(const char* key, std::optional<T>& out) {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_number_integer()) return fail(key, "expected an integer, got " + std::string(v->type_name()));
-    if constexpr (std::is_unsigned_v<T>) {
-      if (v->is_number_unsigned() || v->get<int64_t>() >= 0) {
-        auto u = v->get<uint64_t>();
-        if (u > std::numeric_limits<T>::max())
-          return fail(key, "value " + std::to_string(u) + " is out of range");
-        out = static_cast<T>(u);
-        return;
-      }
-      return fail(key, "expected a non-negative integer, got " + v->dump());
-    } else {
-      if (v->is_number_unsigned() &&
-          v->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max()))
-        return fail(key, "value " + v->dump() + " is out of range");
-      out = static_cast<T>(v->get<int64_t>());
-    }
-  }
-  template <class T>
-  void required_integer(const char* key, T& out) {
-    std::optional<T> v;
-    integer(key, v);
-    if (!v && error_.empty() && !find(key)) return fail(key, "is required");
-    if (v) out = *v;
-  }
-  void boolean(const char* key, std::optional<bool>& out) {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_boolean()) return fail(key, "expected true or false, got " + std::string(v->type_name()));
-    out = v->get<bool>();
-  }
-  void string(const char* key, std::optional<std::string>& out) {
-    const json* v = find(key);
-    if (!v) return;
-    if (!v->is_string()) return fail(key, "expected a string, got " + std::string(v->type_name()));
-    out = v->get<std::string>();
-  }
-  const json* object(const char* key) {
-    const json* v = find(key);
-    if (v && !v->is_object()) {
-      fail(key, "expected an object, got " + std::string(v->type_name()));
-      return nullptr;
-    }
-    return v;
-  }
-  const json* array(const char* key) {
-    const json* v = find(key);
-    if (v && !v->is_array()) {
-      fail(key, "expected an array, got " + std::string(v->type_name()));
-      return nullptr;
-    }
-    return v;
-  }
-  std::string path(const char* key) const { return path_ + "." + key; }
-  void fail(const char* key, const std::string& what) {
-    if (error_.empty()) error_ = path(key) + ": " + what;
-  }
-  void adopt(const Status& st) {
-    if (!st && error_.empty()) error_ = st.error().message();
-  }
-  Status status() const { return error_.empty() ? Status{} : Status(Error(error_, EINVAL)); }
-
- private:
-  const json* find(const char* key) const {
-    auto it = object_.find(key);
-    if (it == object_.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-  const json& object_;
-  std::string path_;
-  std::string error_;
-};
-
-Status require_object(const json& j, const std::string& path) {
-  if (!j.is_object()) return Error(path + ": expected an object, got " + std::string(j.type_name()), EINVAL);
-  return {};
-}
-
-template <class Fn>
-Status each_object(const json* array, const std::string& path, Fn&& fn) {
-  if (!array) return {};
-  for (size_t i = 0; i < array->size(); ++i) {
-    std::string item = path + "[" + std::to_string(i) + "]";
-    if (auto st = require_object((*array)[i], item); !st) return st;
-    Reader r((*array)[i], item);
-    fn(r);
-    if (auto st = r.status(); !st) return st;
-  }
-  return {};
-}
+using Reader = common::JsonReader;
+using common::each_object;
+using common::require_object;
 
 Status parse_memory(const json& j, const std::string& path, MemoryResources& m) {
   Reader r(j, path);
