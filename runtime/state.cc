@@ -149,7 +149,8 @@ Result<std::string> StateStore::create_dir(const std::string& id) const {
   if (ec) return Error("create state root " + root_ + ": " + ec.message(), ec.value());
   ::chmod(root_.c_str(), 0700);
   std::string dir = dir_of(id);
-  if (::mkdir(dir.c_str(), 0700) != 0) {
+  // 0711: a container init running as a mapped (non-root) uid must still reach exec.fifo.
+  if (::mkdir(dir.c_str(), 0711) != 0) {
     if (errno == EEXIST) return Error("container \"" + id + "\" already exists", EEXIST);
     return Error::from_errno("create state directory " + dir);
   }

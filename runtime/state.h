@@ -58,7 +58,7 @@ class StateStore {
   const std::string& root() const { return root_; }
   std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
 
-  /// Reserves the container's directory (mkdir 0700, so two creates of one id cannot both
+  /// Reserves the container's directory (mkdir 0711, so two creates of one id cannot both
   /// win): "container \"x\" already exists".
   common::Result<std::string> create_dir(const std::string& id) const;
   common::Status save(const ContainerState& state) const;

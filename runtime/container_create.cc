@@ -1,0 +1,329 @@
+// `create`: validate everything, reserve the state directory and cgroup, clone the init
+// into its namespaces (and, on cgroup v2, straight into its cgroup), and drive it to the
+// point where it waits on exec.fifo. Every step that fails unwinds the ones before it.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "cgroups/cgroup.h"
+#include "common/files.h"
+#include "common/log.h"
+#include "runtime/capabilities.h"
+#include "runtime/container.h"
+#include "runtime/hooks.h"
+#include "runtime/init.h"
+#include "runtime/namespaces.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec_parse.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+namespace skiff::runtime {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using common::UniqueFd;
+
+namespace {
+
+// The kernel's struct clone_args (linux/sched.h clashes with glibc's <sched.h>).
+struct CloneArgs {
+  uint64_t flags = 0;
+  uint64_t pidfd = 0;
+  uint64_t child_tid = 0;
+  uint64_t parent_tid = 0;
+  uint64_t exit_signal = 0;
+  uint64_t stack = 0;
+  uint64_t stack_size = 0;
+  uint64_t tls = 0;
+  uint64_t set_tid = 0;
+  uint64_t set_tid_size = 0;
+  uint64_t cgroup = 0;
+};
+constexpr uint64_t kClonePidfd = 0x1000;
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
+
+// Removes the state directory unless the create succeeded.
+class StateDirGuard {
+ public:
+  StateDirGuard(const StateStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+  StateDirGuard(const StateDirGuard&) = delete;
+  StateDirGuard& operator=(const StateDirGuard&) = delete;
+  ~StateDirGuard() {
+    if (!id_.empty()) (void)store_.remove(id_);
+  }
+  void release() { id_.clear(); }
+
+ private:
+  const StateStore& store_;
+  std::string id_;
+};
+
+// Kills and reaps the init unless the create succeeded.
+class ChildGuard {
+ public:
+  ChildGuard(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    if (pid_ <= 0) return;
+    ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  void release() { pid_ = 0; }
+  int pidfd() const { return pidfd_.get(); }
+
+ private:
+  pid_t pid_;
+  UniqueFd pidfd_;
+};
+
+std::string absolute_bundle(const std::string& bundle) {
+  char resolved[PATH_MAX];
+  std::string path = bundle.empty() ? "." : bundle;
+  if (::realpath(path.c_str(), resolved) == nullptr) return path;
+  return resolved;
+}
+
+std::string default_cgroup_path(const std::string& id) {
+  return "skiff-runtime/" + id;
+}
+
+int listen_fds() {
+  // Socket activation: systemd passed LISTEN_FDS sockets from fd 3 on; they go through.
+  const char* fds = std::getenv("LISTEN_FDS");
+  const char* pid = std::getenv("LISTEN_PID");
+  if (fds == nullptr || (pid != nullptr && std::atoi(pid) != ::getpid())) return 0;
+  return std::max(0, std::atoi(fds));
+}
+
+Status validate_for_create(const Spec& spec, const std::string& rootfs) {
+  if (!spec.process) return Error("process: is required to create a container", EINVAL);
+  if (!spec.linux.find_namespace("mount"))
+    return Error("linux.namespaces: skiff-runtime needs a mount namespace to build the rootfs", EINVAL);
+  struct stat st {};
+  if (::stat(rootfs.c_str(), &st) != 0) return Error::from_errno("root.path: " + rootfs);
+  if (!S_ISDIR(st.st_mode)) return Error("root.path: " + rootfs + " is not a directory", ENOTDIR);
+  if (spec.linux.seccomp) return validate_seccomp(*spec.linux.seccomp);
+  return {};
+}
+
+// The device rules the container gets: the spec's, then allow rules for the devices every
+// container has (and the spec's own linux.devices), as runc adds them. Later rules win, so
+// a spec that denies everything still gets a working /dev/null.
+cgroups::Resources effective_resources(const Spec& spec) {
+  cgroups::Resources r = spec.linux.resources.value_or(cgroups::Resources{});
+  if (!r.devices) return r;
+  auto allow = [&](char type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                   const char* access) {
+    r.devices->push_back({.allow = true, .type = type, .major = major, .minor = minor, .access = access});
+  };
+  allow('c', std::nullopt, std::nullopt, "m");  // mknod of any node; access stays denied
+  allow('b', std::nullopt, std::nullopt, "m");
+  allow('c', 1, 3, "rwm");               // null
+  allow('c', 1, 8, "rwm");               // random
+  allow('c', 1, 7, "rwm");               // full
+  allow('c', 5, 0, "rwm");               // tty
+  allow('c', 1, 5, "rwm");               // zero
+  allow('c', 1, 9, "rwm");               // urandom
+  allow('c', 5, 1, "rwm");               // console
+  allow('c', 136, std::nullopt, "rwm");  // pts
+  allow('c', 5, 2, "rwm");               // ptmx
+  allow('c', 10, 200, "rwm");            // tun/tap
+  for (const auto& d : spec.linux.devices) {
+    if (d.type == 'p') continue;
+    allow(d.type == 'u' ? 'c' : d.type, d.major, d.minor, "rwm");
+  }
+  return r;
+}
+
+struct Prepared {
+  std::optional<CapabilitySets> capabilities{};
+  std::optional<CompiledSeccomp> seccomp{};
+};
+
+Result<Prepared> prepare_process(const Spec& spec) {
+  Prepared p;
+  if (spec.process->capabilities) {
+    auto caps = resolve_capabilities(*spec.process->capabilities);
+    if (!caps) return std::move(caps).error();
+    p.capabilities = *caps;
+  }
+  if (spec.linux.seccomp) {
+    auto compiled = compile_seccomp(*spec.linux.seccomp);
+    if (!compiled) return std::move(compiled).error().context("linux.seccomp");
+    p.seccomp = std::move(*compiled);
+  }
+  return p;
+}
+
+// The parent's half of the handshake: Go, createRuntime hooks on request, Ready.
+Status drive_init(int sync_fd, pid_t pid, const Spec& spec, ContainerState& state) {
+  if (auto st = sync_send(sync_fd, {SyncType::Go, pid, {}}); !st) return st;
+  for (;;) {
+    UniqueFd received;
+    auto message = sync_receive(sync_fd, &received);
+    if (!message) return std::move(message).error();
+    switch (message->type) {
+      case SyncType::RunHooks: {
+        std::string json = oci_state_json(state, ContainerStatus::Creating).dump();
+        if (auto st = run_hooks(spec.hooks.prestart, "prestart", json); !st) return st;
+        if (auto st = run_hooks(spec.hooks.create_runtime, "createRuntime", json); !st) return st;
+        if (auto st = sync_send(sync_fd, {SyncType::HooksDone, 0, {}}); !st) return st;
+        break;
+      }
+      case SyncType::SendListener: {
+        const Seccomp& s = *spec.linux.seccomp;
+        std::string json = seccomp_process_state_json(oci_state_json(state, ContainerStatus::Creating), pid,
+                                                      s.listener_metadata);
+        if (auto st = send_seccomp_listener(received.get(), s.listener_path, json); !st)
+          return std::move(st).error().context("linux.seccomp.listenerPath");
+        break;
+      }
+      case SyncType::Ready:
+        return {};
+      case SyncType::Failed:
+        return Error(message->text, static_cast<int>(message->value));
+      default:
+        return Error("unexpected message from the container init", EPROTO);
+    }
+  }
+}
+
+}  // namespace
+
+Result<pid_t> create_container(const StateStore& store, const CreateOptions& options) {
+  if (auto st = validate_container_id(options.id); !st) return std::move(st).error();
+  std::string bundle = absolute_bundle(options.bundle);
+  auto loaded = load_spec(bundle);
+  if (!loaded) return std::move(loaded).error();
+  const Spec& spec = *loaded;
+  std::string rootfs = rootfs_path(spec, bundle);
+  if (auto st = validate_for_create(spec, rootfs); !st) return std::move(st).error();
+  if (spec.process->terminal && options.console_socket.empty())
+    return Error("process.terminal is true: cannot allocate a tty without --console-socket", EINVAL);
+  auto prepared = prepare_process(spec);
+  if (!prepared) return std::move(prepared).error();
+  auto namespaces = plan_namespaces(spec.linux);
+  if (!namespaces) return std::move(namespaces).error();
+
+  auto dir = store.create_dir(options.id);
+  if (!dir) return std::move(dir).error();
+  StateDirGuard dir_guard(store, options.id);
+  if (::mkfifo((*dir + "/exec.fifo").c_str(), 0622) != 0)
+    return Error::from_errno("create " + *dir + "/exec.fifo");
+  if (auto config = common::read_file(bundle + "/config.json"); config.ok()) {
+    if (auto st = common::write_file_atomic(*dir + "/config.json", *config, 0600); !st)
+      return std::move(st).error();
+  }
+  UniqueFd state_dir_fd(::open(dir->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!state_dir_fd) return Error::from_errno("open " + *dir);
+
+  auto layout = cgroups::detect_layout();
+  if (!layout) return std::move(layout).error();
+  std::string cgroup_path =
+      spec.linux.cgroups_path.empty() ? default_cgroup_path(options.id) : spec.linux.cgroups_path;
+  auto group = cgroups::Cgroup::create(*layout, cgroup_path);
+  if (!group) return std::move(group).error().context("linux.cgroupsPath");
+  if (spec.linux.resources) {
+    if (auto st = group->apply(effective_resources(spec)); !st)
+      return std::move(st).error().context("linux.resources");
+  }
+  // On pure v2 the init is born in its cgroup (CLONE_INTO_CGROUP): no cgroup.procs write,
+  // and none of the RCU grace-period wait that write costs after an idle moment.
+  UniqueFd cgroup_fd;
+  if (layout->mode == cgroups::Mode::V2) {
+    cgroup_fd.reset(
+        ::open((layout->unified + "/" + group->path()).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup_fd) return Error::from_errno("open cgroup " + group->path());
+  }
+
+  if (auto st = prepare_parent_namespaces(*namespaces, spec.linux); !st) return std::move(st).error();
+  UniqueFd console;
+  if (spec.process->terminal) {
+    auto c = connect_console_socket(options.console_socket);
+    if (!c) return std::move(c).error();
+    console = std::move(*c);
+  }
+  auto sync = make_sync_pair();
+  if (!sync) return std::move(sync).error();
+
+  ContainerState state;
+  state.oci_version = spec.oci_version;
+  state.id = options.id;
+  state.bundle = bundle;
+  state.rootfs = rootfs;
+  state.cgroup_path = group->path();
+  state.annotations = spec.annotations;
+  state.created = rfc3339_now();
+  state.status = ContainerStatus::Created;
+
+  InitContext ctx;
+  ctx.spec = &spec;
+  ctx.process = &*spec.process;
+  ctx.id = options.id;
+  ctx.bundle = bundle;
+  ctx.rootfs = rootfs;
+  ctx.no_pivot = options.no_pivot;
+  ctx.namespaces = &*namespaces;
+  ctx.sync_fd = sync->child.get();
+  ctx.parent_sync_fd = sync->parent.get();
+  ctx.console_fd = console.get();
+  ctx.state_dir_fd = state_dir_fd.get();
+  ctx.preserve_fds = options.preserve_fds + listen_fds();
+  ctx.capabilities = prepared->capabilities;
+  ctx.seccomp = std::move(prepared->seccomp);
+  ctx.cgroup_layout = &*layout;
+  ctx.cgroup_path = group->path();
+  ctx.state_json = oci_state_json(state, ContainerStatus::Creating).dump();
+
+  int pidfd = -1;
+  CloneArgs args;
+  args.flags = namespaces->clone_flags | kClonePidfd | (cgroup_fd ? kCloneIntoCgroup : 0);
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = cgroup_fd ? static_cast<uint64_t>(cgroup_fd.get()) : 0;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return Error::from_errno("clone3 the container init");
+  if (pid == 0) run_container_init(ctx);
+
+  ChildGuard child(static_cast<pid_t>(pid), UniqueFd(pidfd));
+  sync->child.reset();
+  console.reset();
+  if (!cgroup_fd) {
+    if (auto st = group->add_process(static_cast<pid_t>(pid)); !st) return std::move(st).error();
+  }
+  if (namespaces->new_user) {
+    if (auto st = write_id_mappings(static_cast<pid_t>(pid), spec.linux); !st) return std::move(st).error();
+  }
+  if (spec.process->oom_score_adj) {
+    std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";
+    if (auto st = common::write_file(path, std::to_string(*spec.process->oom_score_adj)); !st)
+      return std::move(st).error().context("process.oomScoreAdj");
+  }
+  state.pid = static_cast<pid_t>(pid);
+  if (auto st = drive_init(sync->parent.get(), state.pid, spec, state); !st) return std::move(st).error();
+  auto start_time = process_start_time(state.pid);
+  if (!start_time) return std::move(start_time).error();
+  state.pid_start_time = *start_time;
+  if (auto st = store.save(state); !st) return std::move(st).error();
+  if (!options.pid_file.empty()) {
+    if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644); !st)
+      return std::move(st).error().context("--pid-file");
+  }
+  child.release();
+  group->release();
+  dir_guard.release();
+  return state.pid;
+}
+
+}  // namespace skiff::runtime

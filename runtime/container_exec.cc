@@ -1,0 +1,167 @@
+// `exec`: a new process inside a running container. It joins the init's namespaces (read
+// from /proc/<init>/ns, so the container's own view, not the config's paths), is born in
+// the container's cgroup, and gets the container's seccomp profile and the process's
+// capabilities; its inheritable set is exactly what the process asks for (CVE-2022-29162).
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "common/files.h"
+#include "runtime/capabilities.h"
+#include "runtime/container.h"
+#include "runtime/init.h"
+#include "runtime/seccomp.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+namespace skiff::runtime {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using common::UniqueFd;
+
+namespace {
+
+struct CloneArgs {
+  uint64_t flags = 0;
+  uint64_t pidfd = 0;
+  uint64_t child_tid = 0;
+  uint64_t parent_tid = 0;
+  uint64_t exit_signal = 0;
+  uint64_t stack = 0;
+  uint64_t stack_size = 0;
+  uint64_t tls = 0;
+  uint64_t set_tid = 0;
+  uint64_t set_tid_size = 0;
+  uint64_t cgroup = 0;
+};
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
+
+const char* proc_ns_name(const std::string& type) {
+  if (type == "network") return "net";
+  if (type == "mount") return "mnt";
+  return type.c_str();
+}
+
+// The init's namespaces, user first; the pid namespace is joined by this process so the
+// child is born in it.
+Result<NamespacePlan> init_namespaces(const Spec& spec, pid_t init) {
+  NamespacePlan plan;
+  std::string proc = "/proc/" + std::to_string(init) + "/ns/";
+  for (const auto& ns : spec.linux.namespaces) {
+    std::string path = proc + proc_ns_name(ns.type);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error::from_errno("open " + path);
+    JoinedNamespace j{namespace_clone_flag(ns.type), path, std::move(fd)};
+    if (j.flag == CLONE_NEWUSER) {
+      plan.joins.insert(plan.joins.begin(), std::move(j));
+    } else {
+      plan.joins.push_back(std::move(j));
+    }
+  }
+  return plan;
+}
+
+}  // namespace
+
+Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& options) {
+  auto c = load_container(store, options.id);
+  if (!c) return std::move(c).error();
+  if (c->status == ContainerStatus::Paused) return Error("cannot exec in a paused container", EINVAL);
+  if (c->status != ContainerStatus::Running && c->status != ContainerStatus::Created)
+    return Error("cannot exec in a stopped container", EINVAL);
+  auto spec = container_spec(store, options.id);
+  if (!spec) return std::move(spec).error();
+  const Process& process = options.process;
+  if (process.terminal && options.console_socket.empty())
+    return Error("process.terminal is true: cannot allocate a tty without --console-socket", EINVAL);
+
+  std::optional<CapabilitySets> caps;
+  if (process.capabilities) {
+    auto resolved = resolve_capabilities(*process.capabilities);
+    if (!resolved) return std::move(resolved).error();
+    caps = *resolved;
+  }
+  std::optional<CompiledSeccomp> seccomp;
+  if (spec->linux.seccomp) {
+    auto compiled = compile_seccomp(*spec->linux.seccomp);
+    if (!compiled) return std::move(compiled).error().context("linux.seccomp");
+    seccomp = std::move(*compiled);
+  }
+  auto plan = init_namespaces(*spec, c->state.pid);
+  if (!plan) return std::move(plan).error();
+  for (auto& j : plan->joins) {
+    if (j.flag == CLONE_NEWPID && ::setns(j.fd.get(), CLONE_NEWPID) != 0)
+      return Error::from_errno("join the container's pid namespace");
+    if (j.flag == CLONE_NEWTIME && ::setns(j.fd.get(), CLONE_NEWTIME) != 0)
+      return Error::from_errno("join the container's time namespace");
+  }
+  std::erase_if(plan->joins,
+                [](const JoinedNamespace& j) { return j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME; });
+
+  auto layout = cgroups::detect_layout();
+  if (!layout) return std::move(layout).error();
+  auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path);
+  if (!group) return std::move(group).error();
+  UniqueFd cgroup_fd;
+  if (layout->mode == cgroups::Mode::V2) {
+    cgroup_fd.reset(
+        ::open((layout->unified + "/" + group->path()).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup_fd) return Error::from_errno("open cgroup " + group->path());
+  }
+  UniqueFd console;
+  if (process.terminal) {
+    auto sock = connect_console_socket(options.console_socket);
+    if (!sock) return std::move(sock).error();
+    console = std::move(*sock);
+  }
+  auto sync = make_sync_pair();
+  if (!sync) return std::move(sync).error();
+
+  InitContext ctx;
+  ctx.spec = &*spec;
+  ctx.process = &process;
+  ctx.id = options.id;
+  ctx.namespaces = &*plan;
+  ctx.sync_fd = sync->child.get();
+  ctx.parent_sync_fd = sync->parent.get();
+  ctx.console_fd = console.get();
+  ctx.preserve_fds = options.preserve_fds;
+  ctx.capabilities = caps;
+  ctx.seccomp = std::move(seccomp);
+
+  CloneArgs args;
+  args.flags = cgroup_fd ? kCloneIntoCgroup : 0;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = cgroup_fd ? static_cast<uint64_t>(cgroup_fd.get()) : 0;
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0) return Error::from_errno("clone3 the exec process");
+  if (pid == 0) run_exec_init(ctx);
+  sync->child.reset();
+  console.reset();
+  auto fail = [&](Error e) -> Result<pid_t> {
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    return e;
+  };
+  if (!cgroup_fd) {
+    if (auto st = group->add_process(static_cast<pid_t>(pid)); !st) return fail(std::move(st).error());
+  }
+  if (auto st = sync_send(sync->parent.get(), {SyncType::Go, pid, {}}); !st)
+    return fail(std::move(st).error());
+  if (auto st = sync_expect(sync->parent.get(), SyncType::Ready, "the exec process"); !st)
+    return fail(std::move(st).error());
+  if (!options.pid_file.empty()) {
+    if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644); !st)
+      return fail(std::move(st).error().context("--pid-file"));
+  }
+  return static_cast<pid_t>(pid);
+}
+
+}  // namespace skiff::runtime

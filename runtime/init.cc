@@ -1,0 +1,205 @@
+#include "runtime/init.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "runtime/hooks.h"
+#include "runtime/process_setup.h"
+#include "runtime/rootfs.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+
+namespace skiff::runtime {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using common::UniqueFd;
+
+namespace {
+
+[[noreturn]] void fail(const InitContext& ctx, const Error& error) {
+  (void)sync_send(ctx.sync_fd, {SyncType::Failed, error.code(), error.message()});
+  ::_exit(1);
+}
+
+void check(const InitContext& ctx, Status st) {
+  if (!st) fail(ctx, st.error());
+}
+
+template <class T>
+T check(const InitContext& ctx, Result<T> r) {
+  if (!r) fail(ctx, r.error());
+  return std::move(r).value();
+}
+
+// Inside a new user namespace the init starts as the overflow uid until it switches to the
+// mapped root, which owns what it creates.
+void become_namespace_root() {
+  (void)::setresgid(0, 0, 0);
+  (void)::setresuid(0, 0, 0);
+}
+
+bool setgroups_allowed() {
+  char buf[16] = {};
+  UniqueFd fd(::open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC));
+  if (!fd) return true;
+  ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  return n <= 0 || std::strncmp(buf, "deny", 4) != 0;
+}
+
+// CVE-2024-21626: no host fd may survive into the container. Every fd from 3 on, except
+// the ones the caller asked to pass (--preserve-fds, LISTEN_FDS), is closed at exec.
+Status close_fds_on_exec(int preserve_fds) {
+  unsigned first = 3U + static_cast<unsigned>(preserve_fds);
+  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+    return Error::from_errno("close_range");
+  return {};
+}
+
+// The identity switch and everything after it that both init and exec share: user,
+// capabilities, no_new_privs, seccomp (early when it needs privileges), working directory.
+// Returns the resolved executable.
+std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
+  const Process& process = *ctx.process;
+  check(ctx, apply_privileged_attributes(process, ctx.spec->linux));
+  // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it before the
+  // capabilities go. A listener must reach the parent, which is only there until Ready.
+  if (ctx.seccomp && (!process.no_new_privileges || ctx.seccomp->needs_listener)) {
+    auto listener = check(ctx, load_seccomp(*ctx.seccomp));
+    if (listener) check(ctx, sync_send(ctx.sync_fd, {SyncType::SendListener, 0, {}}, listener.get()));
+    seccomp_loaded = true;
+  }
+  check(ctx, switch_user(process.user, setgroups_allowed()));
+  if (ctx.capabilities) check(ctx, apply_capabilities(*ctx.capabilities));
+  if (process.no_new_privileges) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+      fail(ctx, Error::from_errno("prctl(PR_SET_NO_NEW_PRIVS)"));
+  }
+  check(ctx, enter_working_directory(process.cwd));
+  return check(ctx, find_executable(process.args[0], process.env));
+}
+
+[[noreturn]] void exec_process(const InitContext& ctx, const std::string& executable, bool seccomp_loaded,
+                               const std::vector<std::string>& env) {
+  if (ctx.seccomp && !seccomp_loaded) {
+    // As late as possible: the filter then only has to allow execve itself.
+    if (int err = install_seccomp(*ctx.seccomp, nullptr); err != 0) {
+      std::string message = seccomp_load_error(*ctx.seccomp, err).message() + "\n";
+      (void)!::write(2, message.data(), message.size());
+      ::_exit(127);
+    }
+  }
+  std::vector<char*> argv;
+  for (const auto& a : ctx.process->args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  ::execve(executable.c_str(), argv.data(), envp.data());
+  std::string message = "skiff-runtime: exec " + executable + ": " + std::strerror(errno) + "\n";
+  (void)!::write(2, message.data(), message.size());
+  ::_exit(127);
+}
+
+std::string state_with_pid(const std::string& state_json, int64_t pid) {
+  // The parent leaves "pid":0 for the init to fill in once the parent knows the host pid.
+  std::string out = state_json;
+  if (auto pos = out.find("\"pid\":0"); pos != std::string::npos)
+    out.replace(pos, 7, "\"pid\":" + std::to_string(pid));
+  return out;
+}
+
+}  // namespace
+
+void run_container_init(InitContext& ctx) {
+  if (ctx.parent_sync_fd >= 0) ::close(ctx.parent_sync_fd);
+  // If `create` dies before the container is ready, so does its half-built init.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  const Spec& spec = *ctx.spec;
+  check(ctx, join_namespaces(*ctx.namespaces));
+  auto go = check(ctx, sync_receive(ctx.sync_fd));
+  if (go.type != SyncType::Go) ::_exit(1);
+  std::string state_json = state_with_pid(ctx.state_json, go.value);
+  if (ctx.namespaces->new_user) become_namespace_root();
+
+  RootfsConfig rootfs{
+      .spec = &spec,
+      .rootfs = ctx.rootfs,
+      .bundle = ctx.bundle,
+      .no_pivot = ctx.no_pivot,
+      .in_user_namespace = ctx.namespaces->new_user || spec.linux.find_namespace("user") != nullptr,
+      .new_cgroup_namespace = (ctx.namespaces->clone_flags & CLONE_NEWCGROUP) != 0,
+      .cgroup_layout = ctx.cgroup_layout,
+      .cgroup_path = ctx.cgroup_path};
+  UniqueFd root_fd = check(ctx, mount_rootfs(rootfs));
+  if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
+    check(ctx, sync_send(ctx.sync_fd, {SyncType::RunHooks, 0, {}}));
+    check(ctx, sync_expect(ctx.sync_fd, SyncType::HooksDone, "the createRuntime hooks"));
+  }
+  // createContainer hooks run in the container's namespaces before pivot_root, so their
+  // paths still resolve on the host.
+  check(ctx, run_hooks(spec.hooks.create_container, "createContainer", state_json));
+  check(ctx, pivot_into_rootfs(root_fd.get(), ctx.no_pivot));
+  root_fd.reset();
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+    fail(ctx, Error::from_errno("hostname: sethostname " + spec.hostname));
+  if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) != 0)
+    fail(ctx, Error::from_errno("domainname: setdomainname " + spec.domainname));
+  if (ctx.console_fd >= 0) {
+    std::string slave = check(ctx, setup_terminal(ctx.console_fd, ctx.process->console_size));
+    check(ctx, mount_console(slave));
+    ::close(ctx.console_fd);
+  }
+  check(ctx, finish_rootfs(spec));
+
+  bool seccomp_loaded = false;
+  std::string executable = become_process(ctx, seccomp_loaded);
+  std::vector<std::string> env = process_environment(*ctx.process);
+  check(ctx, close_fds_on_exec(ctx.preserve_fds));
+  // From here on the container outlives `create`.
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
+  ::close(ctx.sync_fd);
+
+  // Blocks until `start` opens the fifo for reading. The fifo is reached through the state
+  // directory's fd: the host path is gone since pivot_root.
+  int fifo = ::openat(ctx.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+  if (fifo < 0 || ::write(fifo, "0", 1) != 1) ::_exit(1);
+  ::close(fifo);
+  ::close(ctx.state_dir_fd);
+  if (auto st = run_hooks(spec.hooks.start_container, "startContainer", state_json); !st) {
+    std::string message = "skiff-runtime: " + st.error().message() + "\n";
+    (void)!::write(2, message.data(), message.size());
+    ::_exit(1);
+  }
+  exec_process(ctx, executable, seccomp_loaded, env);
+}
+
+void run_exec_init(InitContext& ctx) {
+  if (ctx.parent_sync_fd >= 0) ::close(ctx.parent_sync_fd);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  check(ctx, join_namespaces(*ctx.namespaces));
+  auto go = check(ctx, sync_receive(ctx.sync_fd));
+  if (go.type != SyncType::Go) ::_exit(1);
+  if (ctx.console_fd >= 0) {
+    (void)check(ctx, setup_terminal(ctx.console_fd, ctx.process->console_size));
+    ::close(ctx.console_fd);
+  }
+  bool seccomp_loaded = false;
+  std::string executable = become_process(ctx, seccomp_loaded);
+  std::vector<std::string> env = process_environment(*ctx.process);
+  check(ctx, close_fds_on_exec(ctx.preserve_fds));
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
+  ::close(ctx.sync_fd);
+  exec_process(ctx, executable, seccomp_loaded, env);
+}
+
+}  // namespace skiff::runtime

@@ -1,0 +1,98 @@
+#include "runtime/sync.h"
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cstring>
+
+namespace skiff::runtime {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using common::UniqueFd;
+
+namespace {
+
+// Fixed header, then the text; a seqpacket message never arrives split.
+struct Header {
+  uint32_t type;
+  uint32_t text_size;
+  int64_t value;
+};
+constexpr size_t kMaxText = 8192;
+
+}  // namespace
+
+Result<SyncPair> make_sync_pair() {
+  std::array<int, 2> fds{};
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds.data()) != 0)
+    return Error::from_errno("socketpair");
+  return SyncPair{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+Status sync_send(int sock, const SyncMessage& message, int fd) {
+  size_t text_size = std::min(message.text.size(), kMaxText);
+  Header header{static_cast<uint32_t>(message.type), static_cast<uint32_t>(text_size), message.value};
+  std::array<iovec, 2> iov{{{&header, sizeof header}, {const_cast<char*>(message.text.data()), text_size}}};
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = 2;
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  if (fd >= 0) {
+    msg.msg_control = control.data();
+    msg.msg_controllen = control.size();
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+  }
+  for (;;) {
+    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return {};
+    if (errno != EINTR) return Error::from_errno("send to the container init");
+  }
+}
+
+Result<SyncMessage> sync_receive(int sock, UniqueFd* fd_out) {
+  Header header{};
+  std::string text(kMaxText, '\0');
+  std::array<iovec, 2> iov{{{&header, sizeof header}, {text.data(), text.size()}}};
+  msghdr msg{};
+  msg.msg_iov = iov.data();
+  msg.msg_iovlen = 2;
+  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
+  msg.msg_control = control.data();
+  msg.msg_controllen = control.size();
+  ssize_t n = 0;
+  do {
+    n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Error::from_errno("receive from the container init");
+  if (n == 0) return Error("the container init exited before it was ready", EPIPE);
+  if (static_cast<size_t>(n) < sizeof header) return Error("short message from the container init", EPROTO);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int fd = -1;
+    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    if (fd_out) {
+      fd_out->reset(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  text.resize(std::min<size_t>(header.text_size, static_cast<size_t>(n) - sizeof header));
+  return SyncMessage{static_cast<SyncType>(header.type), header.value, std::move(text)};
+}
+
+Status sync_expect(int sock, SyncType type, std::string_view what) {
+  auto m = sync_receive(sock);
+  if (!m) return std::move(m).error();
+  if (m->type == SyncType::Failed) return Error(m->text, static_cast<int>(m->value));
+  if (m->type != type)
+    return Error("unexpected message from the container init while waiting for " + std::string(what), EPROTO);
+  return {};
+}
+
+}  // namespace skiff::runtime
