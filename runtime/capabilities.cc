@@ -59,13 +59,18 @@ Result<CapabilitySets> resolve_capabilities(const Capabilities& caps, const std:
   return sets;
 }
 
-Status apply_capabilities(const CapabilitySets& sets) {
+Status drop_bounding_set(const CapabilitySets& sets) {
   int last = static_cast<int>(cap_max_bits()) - 1;
   for (int cap = 0; cap <= last; ++cap) {
     if (sets.bounding & (uint64_t{1} << cap)) continue;
     if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL)
       return Error::from_errno("drop capability " + std::to_string(cap) + " from the bounding set");
   }
+  return {};
+}
+
+Status apply_capabilities(const CapabilitySets& sets) {
+  int last = static_cast<int>(cap_max_bits()) - 1;
   // Raw capset: libcap's cap_set_proc allocates, and this runs just before exec.
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   std::array<__user_cap_data_struct, 2> data{};

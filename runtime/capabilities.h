@@ -30,9 +30,13 @@ std::vector<std::string> all_capability_names();
 common::Result<CapabilitySets> resolve_capabilities(const Capabilities& caps,
                                                     const std::string& where = "process.capabilities");
 
-/// Drops the bounding set to `sets.bounding`, sets effective/permitted/inheritable with
-/// capset(2), then the ambient set. CVE-2022-29162: the inheritable set is exactly the
-/// spec's (empty when unset), never inherited from the runtime.
+/// Drops the bounding set to `sets.bounding`. Needs CAP_SETPCAP, so it runs before the
+/// init switches to the process's user.
+common::Status drop_bounding_set(const CapabilitySets& sets);
+
+/// Sets effective/permitted/inheritable with capset(2), then the ambient set; after the
+/// user switch. CVE-2022-29162: the inheritable set is exactly the spec's (empty when
+/// unset), never inherited from the runtime.
 common::Status apply_capabilities(const CapabilitySets& sets);
 
 }  // namespace skiff::runtime

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -13,6 +14,9 @@
 #include "runtime/state.h"
 
 namespace skiff::runtime {
+
+/// Parent of the cgroup of a container whose config.json has no cgroupsPath.
+inline constexpr std::string_view kDefaultCgroupParent = "skiff-runtime";
 
 struct CreateOptions {
   std::string id{};

@@ -95,7 +95,7 @@ std::string absolute_bundle(const std::string& bundle) {
 }
 
 std::string default_cgroup_path(const std::string& id) {
-  return "skiff-runtime/" + id;
+  return std::string(kDefaultCgroupParent) + "/" + id;
 }
 
 int listen_fds() {
@@ -219,8 +219,11 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   auto dir = store.create_dir(options.id);
   if (!dir) return std::move(dir).error();
   StateDirGuard dir_guard(store, options.id);
-  if (::mkfifo((*dir + "/exec.fifo").c_str(), 0622) != 0)
-    return Error::from_errno("create " + *dir + "/exec.fifo");
+  // 0622 exactly (not reduced by the umask): the init may already run as the process's
+  // user when it opens the fifo.
+  std::string fifo = *dir + "/exec.fifo";
+  if (::mkfifo(fifo.c_str(), 0622) != 0 || ::chmod(fifo.c_str(), 0622) != 0)
+    return Error::from_errno("create " + fifo);
   if (auto config = common::read_file(bundle + "/config.json"); config.ok()) {
     if (auto st = common::write_file_atomic(*dir + "/config.json", *config, 0600); !st)
       return std::move(st).error();

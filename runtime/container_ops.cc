@@ -159,6 +159,9 @@ Status delete_container(const StateStore& store, const std::string& id, bool for
     // Kills everything left (a created init waiting on its fifo, or with -f the running
     // container), thawing a paused group first, then removes the group.
     if (auto st = group->destroy(); !st) return st;
+    // The shared parent of default cgroup paths goes with its last container.
+    if (c->state.cgroup_path.starts_with(std::string(kDefaultCgroupParent) + "/"))
+      (void)cgroups::remove_if_unused(*layout, std::string(kDefaultCgroupParent));
   } else if (c->status != ContainerStatus::Stopped) {
     (void)signal_init(c->state, SIGKILL);
   }

@@ -76,6 +76,7 @@ std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
     if (listener) check(ctx, sync_send(ctx.sync_fd, {SyncType::SendListener, 0, {}}, listener.get()));
     seccomp_loaded = true;
   }
+  if (ctx.capabilities) check(ctx, drop_bounding_set(*ctx.capabilities));
   check(ctx, switch_user(process.user, setgroups_allowed()));
   if (ctx.capabilities) check(ctx, apply_capabilities(*ctx.capabilities));
   if (process.no_new_privileges) {
@@ -171,7 +172,11 @@ void run_container_init(InitContext& ctx) {
   // Blocks until `start` opens the fifo for reading. The fifo is reached through the state
   // directory's fd: the host path is gone since pivot_root.
   int fifo = ::openat(ctx.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-  if (fifo < 0 || ::write(fifo, "0", 1) != 1) ::_exit(1);
+  if (fifo < 0 || ::write(fifo, "0", 1) != 1) {
+    std::string message = std::string("skiff-runtime: open exec.fifo: ") + std::strerror(errno) + "\n";
+    (void)!::write(2, message.data(), message.size());
+    ::_exit(1);
+  }
   ::close(fifo);
   ::close(ctx.state_dir_fd);
   if (auto st = run_hooks(spec.hooks.start_container, "startContainer", state_json); !st) {

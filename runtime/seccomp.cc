@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -288,9 +290,16 @@ struct CtxDeleter {
 };
 using Ctx = std::unique_ptr<void, CtxDeleter>;
 
+Error rule_error(int rc) {
+  // libseccomp's EEXIST alone would read as a file system error.
+  if (rc == -EEXIST) return Error("an earlier rule has the same conditions and another action", EEXIST);
+  return Error::from_errno("add rule", -rc);
+}
+
 /// Adds `rule` for syscall `nr`. runc's semantics: when two conditions test the same
-/// argument each becomes a rule of its own (so they are ORed: libseccomp cannot AND two
-/// tests of one argument); otherwise all conditions go into one rule and are ANDed.
+/// argument each becomes a rule of its own, so they are ORed (profiles written for runc
+/// rely on it: "personality is 0 or 8 or ..."); otherwise all conditions go into one rule
+/// and are ANDed.
 Status add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const SeccompRule& rule) {
   std::vector<scmp_arg_cmp> conds;
   std::array<int, kMaxArgs> per_index{};
@@ -303,12 +312,12 @@ Status add_rule(scmp_filter_ctx ctx, uint32_t action, int nr, const SeccompRule&
   }
   if (!repeated) {
     int rc = seccomp_rule_add_array(ctx, action, nr, static_cast<unsigned>(conds.size()), conds.data());
-    if (rc < 0) return Error::from_errno("add rule", -rc);
+    if (rc < 0) return rule_error(rc);
     return {};
   }
   for (const scmp_arg_cmp& cond : conds) {
     int rc = seccomp_rule_add_array(ctx, action, nr, 1, &cond);
-    if (rc < 0) return Error::from_errno("add rule", -rc);
+    if (rc < 0) return rule_error(rc);
   }
   return {};
 }

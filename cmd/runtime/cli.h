@@ -17,6 +17,7 @@ struct Globals {
   bool debug = false;
   bool systemd_cgroup = false;
   int exit_code = 0;
+  char** argv = nullptr;
 
   runtime::StateStore store() const { return runtime::StateStore(root); }
   /// Prints the error as runc does (the plain message on stderr, and to --log) and sets
@@ -26,6 +27,10 @@ struct Globals {
   /// Configures logging from the global flags; false when they are unusable. Every verb
   /// calls it first.
   bool setup();
+  /// For verbs that put a process into a container: re-executes skiff-runtime from a
+  /// read-only copy first (CVE-2019-5736, see runtime/protected_exe.h). Returns only when
+  /// already protected (true) or on failure (false).
+  bool protect_exe();
 
  private:
   bool configured_ = false;

@@ -7,6 +7,7 @@
 
 #include "cmd/runtime/cli.h"
 #include "common/log.h"
+#include "runtime/protected_exe.h"
 #include "skiff_version.h"
 
 namespace skiff::cli {
@@ -35,6 +36,12 @@ bool Globals::setup() {
   return true;
 }
 
+bool Globals::protect_exe() {
+  if (runtime::exe_is_protected()) return true;
+  fail(runtime::reexec_protected(argv).error());
+  return false;
+}
+
 bool Globals::check(const common::Status& status) {
   if (!status) fail(status.error());
   return status.ok();
@@ -44,6 +51,7 @@ bool Globals::check(const common::Status& status) {
 
 int main(int argc, char** argv) {
   skiff::cli::Globals g;
+  g.argv = argv;
   CLI::App app{"skiff-runtime: an OCI container runtime with runc's command line"};
   app.set_version_flag("-v,--version", "skiff-runtime version " SKIFF_VERSION "\nspec: 1.2.1");
   app.require_subcommand(1);

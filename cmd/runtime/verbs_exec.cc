@@ -54,6 +54,7 @@ Result<runtime::Process> process_from_file(const std::string& path) {
 }
 
 Result<runtime::Process> process_from_flags(const Globals& g, const ExecCliOptions& o) {
+  if (auto c = runtime::load_container(g.store(), o.id); !c) return std::move(c).error();
   auto spec = runtime::container_spec(g.store(), o.id);
   if (!spec) return std::move(spec).error();
   if (!spec->process) return Error("the container's config.json has no process", EINVAL);
@@ -140,10 +141,11 @@ void add_exec_verb(CLI::App& app, Globals& g) {
   cmd->add_option("--console-socket", o->console_socket, "unix socket that receives the pty master");
   cmd->add_option("--pid-file", o->pid_file, "write the process's pid to this file");
   cmd->add_option("--cwd", o->cwd, "working directory inside the container");
-  cmd->add_option("-e,--env", o->env, "set an environment variable (KEY=value)");
+  cmd->add_option("-e,--env", o->env, "set an environment variable (KEY=value)")->allow_extra_args(false);
   cmd->add_option("-u,--user", o->user, "UID[:GID]");
-  cmd->add_option("-g,--additional-gids", o->additional_gids, "additional group ids");
-  cmd->add_option("-c,--cap", o->caps, "add a capability (CAP_NET_ADMIN)");
+  cmd->add_option("-g,--additional-gids", o->additional_gids, "additional group ids")
+      ->allow_extra_args(false);
+  cmd->add_option("-c,--cap", o->caps, "add a capability (CAP_NET_ADMIN)")->allow_extra_args(false);
   cmd->add_flag("-t,--tty", o->tty, "allocate a pseudo-terminal");
   cmd->add_flag("-d,--detach", o->detach, "do not wait for the process");
   cmd->add_flag("--no-new-privs", o->no_new_privs, "set no_new_privs");
@@ -159,7 +161,7 @@ void add_exec_verb(CLI::App& app, Globals& g) {
   cmd->positionals_at_end();
   cmd->prefix_command(false);
   cmd->callback([&g, o] {
-    if (g.setup()) exec(g, *o);
+    if (g.setup() && g.protect_exe()) exec(g, *o);
   });
 }
 

@@ -76,7 +76,7 @@ void add_lifecycle_verbs(CLI::App& app, Globals& g) {
   auto* create = app.add_subcommand("create", "create a container (its process waits for start)");
   add_create_flags(create, o->create_opts);
   create->callback([&g, o] {
-    if (!g.setup()) return;
+    if (!g.setup() || !g.protect_exe()) return;
     auto pid = runtime::create_container(g.store(), o->create_opts);
     if (!pid) g.fail(pid.error());
   });
@@ -93,7 +93,7 @@ void add_lifecycle_verbs(CLI::App& app, Globals& g) {
   run->add_flag("--keep", o->keep, "do not delete the container after it exits");
   run->add_flag("--no-subreaper")->description("accepted for runc compatibility");
   run->callback([&g, o] {
-    if (!g.setup()) return;
+    if (!g.setup() || !g.protect_exe()) return;
     auto store = g.store();
     auto pid = runtime::create_container(store, o->run_opts);
     if (!pid) return g.fail(pid.error());

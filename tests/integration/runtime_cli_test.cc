@@ -1,0 +1,303 @@
+// skiff-runtime driven as a user or podman would drive it: real namespaces, mounts and
+// cgroups, a busybox bundle, runc's command line and messages.
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cgroups/layout.h"
+#include "runtime/terminal.h"
+#include "tests/support/runtime_harness.h"
+
+namespace skiff::testing {
+namespace {
+
+class RuntimeCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!can_run_containers(&why)) GTEST_SKIP() << why;
+  }
+
+  // No cgroup directory for `id` in any hierarchy.
+  static bool cgroup_gone(const std::string& id) {
+    auto layout = cgroups::detect_layout();
+    for (const auto& mount : layout->v1_hierarchies())
+      if (std::filesystem::exists(mount + "/skiff-runtime/" + id)) return false;
+    return layout->unified.empty() || !std::filesystem::exists(layout->unified + "/skiff-runtime/" + id);
+  }
+
+  std::string state_json_field(const std::string& id, const std::string& field) {
+    auto r = h.runtime({"state", id});
+    if (r.exit_code != 0) return "<" + r.err + ">";
+    auto j = nlohmann::json::parse(r.out);
+    return j[field].is_string() ? j[field].get<std::string>() : j[field].dump();
+  }
+
+  RuntimeHarness h;
+};
+
+TEST_F(RuntimeCli, RunPrintsOutputReturnsExitCodeAndCleansUp) {
+  h.set_args({"sh", "-c", "echo hello from $(hostname); exit 3"});
+  h.write_config();
+  auto r = h.runtime({"run", "r1"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.out, "hello from runc\n");
+  EXPECT_TRUE(std::filesystem::is_empty(h.state_root()));
+  EXPECT_TRUE(cgroup_gone("r1"));
+}
+
+TEST_F(RuntimeCli, LifecycleCreateStartStateKillDelete) {
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  std::string pid_file = h.dir().path() + "/pid";
+  auto r = h.runtime({"create", "--pid-file", pid_file, "c1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(state_json_field("c1", "status"), "created");
+  EXPECT_EQ(state_json_field("c1", "pid"), h.dir().read("pid"));
+  EXPECT_EQ(state_json_field("c1", "bundle"), h.bundle());
+
+  EXPECT_EQ(h.runtime({"start", "c1"}).exit_code, 0);
+  EXPECT_EQ(state_json_field("c1", "status"), "running");
+  r = h.runtime({"start", "c1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "cannot start an already running container\n");
+
+  r = h.runtime({"delete", "c1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "cannot delete container \"c1\" that is not stopped: running\n");
+
+  r = h.runtime({"kill", "c1", "SIGFOO"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "unknown signal \"SIGFOO\"\n");
+  EXPECT_EQ(h.runtime({"kill", "c1", "KILL"}).exit_code, 0);
+  for (int i = 0; i < 100 && state_json_field("c1", "status") != "stopped"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(state_json_field("c1", "status"), "stopped");
+  r = h.runtime({"kill", "c1"});
+  EXPECT_EQ(r.err, "container not running\n");
+
+  EXPECT_EQ(h.runtime({"delete", "c1"}).exit_code, 0);
+  r = h.runtime({"state", "c1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "container \"c1\" does not exist\n");
+  EXPECT_TRUE(cgroup_gone("c1"));
+}
+
+TEST_F(RuntimeCli, ListAndPsShowTheContainer) {
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  ASSERT_EQ(h.runtime({"run", "-d", "l1"}).exit_code, 0);
+  auto r = h.runtime({"list"});
+  EXPECT_TRUE(r.out.starts_with("ID")) << r.out;
+  EXPECT_NE(r.out.find("l1"), std::string::npos);
+  EXPECT_NE(r.out.find("running"), std::string::npos);
+  auto list = nlohmann::json::parse(h.runtime({"list", "-f", "json"}).out);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["id"], "l1");
+  auto pids = nlohmann::json::parse(h.runtime({"ps", "-f", "json", "l1"}).out);
+  ASSERT_EQ(pids.size(), 1u);
+  EXPECT_EQ(pids[0].dump(), state_json_field("l1", "pid"));
+  EXPECT_EQ(h.runtime({"delete", "-f", "l1"}).exit_code, 0);
+  EXPECT_TRUE(cgroup_gone("l1"));
+}
+
+TEST_F(RuntimeCli, BadInputIsRefusedAndLeavesNothing) {
+  h.set_args({});
+  h.write_config();
+  auto r = h.runtime({"create", "bad1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, h.bundle() + "/config.json: process.args: must be a non-empty array\n");
+  EXPECT_TRUE(!std::filesystem::exists(h.state_root()) || std::filesystem::is_empty(h.state_root()));
+  EXPECT_TRUE(cgroup_gone("bad1"));
+
+  h.set_args({"true"});
+  h.write_config();
+  r = h.runtime({"create", "../x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("invalid container id"), std::string::npos) << r.err;
+
+  r = h.runtime({"create", "--bundle", "/nonexistent-bundle", "b2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent-bundle/config.json"), std::string::npos) << r.err;
+
+  h.set_args({"/no/such/program"});
+  h.write_config();
+  r = h.runtime({"create", "b3"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/no/such/program"), std::string::npos) << r.err;
+  EXPECT_TRUE(cgroup_gone("b3"));
+  EXPECT_FALSE(std::filesystem::exists(h.state_root() + "/b3"));
+
+  h.set_args({"sleep", "10"});
+  h.write_config();
+  ASSERT_EQ(h.runtime({"create", "dup"}).exit_code, 0);
+  r = h.runtime({"create", "dup"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "container \"dup\" already exists\n");
+  EXPECT_EQ(state_json_field("dup", "status"), "created");  // the first one is untouched
+}
+
+TEST_F(RuntimeCli, ContainerGetsItsOwnRootHostnameAndReadOnlyPaths) {
+  h.config()["hostname"] = "box";
+  h.set_args({"sh", "-c",
+              "hostname; echo $$; touch /x 2>/dev/null && echo rootfs-writable; "
+              "echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo sys-writable; "
+              "wc -c < /proc/keys; ls /dev"});
+  h.write_config();
+  auto r = h.runtime({"run", "n1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find("\n", 4) + 1), "box\n1\n");
+  EXPECT_EQ(r.out.find("writable"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n0\n"), std::string::npos) << r.out;  // /proc/keys is masked
+  for (const char* dev :
+       {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx", "fd", "stdin"})
+    EXPECT_NE(r.out.find(dev), std::string::npos) << dev << " missing from /dev: " << r.out;
+}
+
+TEST_F(RuntimeCli, ProcessUserCwdEnvAndCapabilities) {
+  h.config()["process"]["user"] = {{"uid", 1000}, {"gid", 1000}, {"additionalGids", {2000}}};
+  h.config()["process"]["cwd"] = "/tmp";
+  h.config()["process"]["env"].push_back("GREETING=hi");
+  h.set_args({"sh", "-c", "id; pwd; echo $GREETING; grep -E '^Cap(Inh|Bnd|Eff)' /proc/self/status"});
+  h.write_config();
+  auto r = h.runtime({"run", "u1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("uid=1000 gid=1000 groups=2000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/tmp\nhi\n"), std::string::npos) << r.out;
+  // CAP_AUDIT_WRITE, CAP_KILL, CAP_NET_BIND_SERVICE; nothing inheritable.
+  EXPECT_NE(r.out.find("CapInh:\t0000000000000000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CapBnd:\t0000000020000420"), std::string::npos) << r.out;
+}
+
+TEST_F(RuntimeCli, ExecJoinsTheContainer) {
+  h.config()["hostname"] = "inside";
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  ASSERT_EQ(h.runtime({"run", "-d", "e1"}).exit_code, 0);
+  auto r = h.runtime({"exec", "e1", "sh", "-c", "hostname; cat /proc/1/cmdline; echo; exit 7"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_EQ(r.out, std::string("inside\nsleep") + '\0' + "100" + '\0' + "\n");
+  r = h.runtime(
+      {"exec", "--user", "1000:1000", "--cwd", "/tmp", "-e", "A=b", "e1", "sh", "-c", "id -u; pwd; echo $A"});
+  EXPECT_EQ(r.out, "1000\n/tmp\nb\n") << r.err;
+  r = h.runtime({"exec", "e1", "grep", "CapInh", "/proc/self/status"});
+  EXPECT_EQ(r.out, "CapInh:\t0000000000000000\n");  // CVE-2022-29162
+  std::string process_file = h.dir().path() + "/process.json";
+  std::ofstream(process_file)
+      << R"({"args":["echo","from process.json"],"cwd":"/","user":{"uid":0,"gid":0}})";
+  r = h.runtime({"exec", "--process", process_file, "e1"});
+  EXPECT_EQ(r.out, "from process.json\n") << r.err;
+  EXPECT_EQ(h.runtime({"delete", "-f", "e1"}).exit_code, 0);
+  r = h.runtime({"exec", "e1", "true"});
+  EXPECT_EQ(r.err, "container \"e1\" does not exist\n");
+}
+
+TEST_F(RuntimeCli, PauseResumeAndUpdate) {
+  h.config()["linux"]["resources"]["memory"] = {{"limit", 64 * 1024 * 1024}};
+  h.config()["linux"]["resources"]["pids"] = {{"limit", 32}};
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  ASSERT_EQ(h.runtime({"run", "-d", "p1"}).exit_code, 0);
+  auto layout = cgroups::detect_layout();
+  std::string memory_file = layout->mode == cgroups::Mode::V2
+                                ? layout->unified + "/skiff-runtime/p1/memory.max"
+                                : layout->v1_mounts.at("memory") + "/skiff-runtime/p1/memory.limit_in_bytes";
+  TempDir unused;
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string s;
+    in >> s;
+    return s;
+  };
+  EXPECT_EQ(read(memory_file), "67108864");
+  EXPECT_EQ(h.runtime({"pause", "p1"}).exit_code, 0);
+  EXPECT_EQ(state_json_field("p1", "status"), "paused");
+  EXPECT_EQ(h.runtime({"resume", "p1"}).exit_code, 0);
+  EXPECT_EQ(state_json_field("p1", "status"), "running");
+  auto r = h.runtime({"update", "--memory", "128m", "p1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read(memory_file), "134217728");
+  r = h.runtime({"update", "-r", "-", "p1"}, R"({"memory":{"limit":"big"}})");
+  EXPECT_EQ(r.err, "stdin.memory.limit: expected an integer, got string\n");
+  EXPECT_EQ(read(memory_file), "134217728");
+  auto stats = nlohmann::json::parse(h.runtime({"events", "--stats", "p1"}).out);
+  EXPECT_EQ(stats["type"], "stats");
+  EXPECT_GT(stats["data"]["memory"]["usage"]["usage"].get<uint64_t>(), 0u);
+}
+
+TEST_F(RuntimeCli, HooksSeeTheStateAndAFailingHookUnwinds) {
+  std::string log = h.dir().path() + "/hooks.log";
+  auto hook = [&](const std::string& name) {
+    return nlohmann::json{{"path", "/bin/sh"},
+                          {"args", {"sh", "-c", "cat >> " + log + "; echo ' " + name + "' >> " + log}}};
+  };
+  h.config()["hooks"] = {{"createRuntime", {hook("createRuntime")}},
+                         {"poststart", {hook("poststart")}},
+                         {"poststop", {hook("poststop")}}};
+  h.set_args({"true"});
+  h.write_config();
+  auto r = h.runtime({"run", "k1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string text = h.dir().read("hooks.log");
+  EXPECT_NE(text.find("\"id\":\"k1\""), std::string::npos) << text;
+  auto created = text.find("createRuntime"), started = text.find("poststart"),
+       stopped = text.find("poststop");
+  EXPECT_TRUE(created < started && started < stopped) << text;
+
+  h.config()["hooks"] = {{"createRuntime", {{{"path", "/bin/false"}}}}};
+  h.write_config();
+  r = h.runtime({"create", "k2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "hooks.createRuntime[0] /bin/false exited with status 1\n");
+  EXPECT_FALSE(std::filesystem::exists(h.state_root() + "/k2"));
+  EXPECT_TRUE(cgroup_gone("k2"));
+
+  h.config()["hooks"] = {{"prestart", {{{"path", "/bin/sleep"}, {"args", {"sleep", "10"}}, {"timeout", 1}}}}};
+  h.write_config();
+  r = h.runtime({"create", "k3"});
+  EXPECT_EQ(r.err, "hooks.prestart[0] /bin/sleep: timed out after 1s\n");
+  EXPECT_TRUE(cgroup_gone("k3"));
+}
+
+TEST_F(RuntimeCli, TerminalGoesToTheConsoleSocket) {
+  std::string socket_path = h.dir().path() + "/console.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  h.config()["process"]["terminal"] = true;
+  h.set_args({"sh", "-c", "tty; test -t 0 && echo stdin-is-a-tty"});
+  h.write_config();
+  std::string master_output;
+  std::thread reader([&] {
+    int conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    auto master = runtime::receive_fd(conn);
+    ::close(conn);
+    if (!master) return;
+    char buf[256];
+    ssize_t n = 0;
+    while ((n = ::read(master->get(), buf, sizeof buf)) > 0)
+      master_output.append(buf, static_cast<size_t>(n));
+  });
+  auto r = h.runtime({"run", "--console-socket", socket_path, "t1"});
+  reader.join();
+  ::close(listener);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(master_output.find("/dev/pts/0"), std::string::npos) << master_output;
+  EXPECT_NE(master_output.find("stdin-is-a-tty"), std::string::npos) << master_output;
+
+  r = h.runtime({"create", "t2"});
+  EXPECT_EQ(r.err, "process.terminal is true: cannot allocate a tty without --console-socket\n");
+}
+
+}  // namespace
+}  // namespace skiff::testing
