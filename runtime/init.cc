@@ -29,7 +29,7 @@ namespace {
   ::_exit(1);
 }
 
-void check(const InitContext& ctx, Status st) {
+void check(const InitContext& ctx, const Status& st) {
   if (!st) fail(ctx, st.error());
 }
 
@@ -98,9 +98,11 @@ std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
     }
   }
   std::vector<char*> argv;
+  argv.reserve(ctx.process->args.size() + 1);
   for (const auto& a : ctx.process->args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
   ::execve(executable.c_str(), argv.data(), envp.data());
