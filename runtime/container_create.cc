@@ -250,6 +250,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     if (!cgroup_fd) return Error::from_errno("open cgroup " + group->path());
   }
 
+  ChildNamespacesGuard restore_namespaces;
   if (auto st = prepare_parent_namespaces(*namespaces, spec.linux); !st) return std::move(st).error();
   UniqueFd console;
   if (spec.process->terminal) {

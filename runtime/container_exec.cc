@@ -96,6 +96,7 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   }
   auto plan = init_namespaces(*spec, c->state.pid);
   if (!plan) return std::move(plan).error();
+  ChildNamespacesGuard restore_namespaces;
   for (auto& j : plan->joins) {
     if (j.flag == CLONE_NEWPID && ::setns(j.fd.get(), CLONE_NEWPID) != 0)
       return Error::from_errno("join the container's pid namespace");

@@ -74,6 +74,15 @@ Status prepare_parent_namespaces(NamespacePlan& plan, const Linux& linux) {
   return {};
 }
 
+ChildNamespacesGuard::ChildNamespacesGuard()
+    : pid_(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)),
+      time_(::open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC)) {}
+
+ChildNamespacesGuard::~ChildNamespacesGuard() {
+  if (pid_) (void)::setns(pid_.get(), CLONE_NEWPID);
+  if (time_) (void)::setns(time_.get(), CLONE_NEWTIME);
+}
+
 std::string format_id_mappings(const std::vector<IdMapping>& mappings) {
   std::string out;
   for (const auto& m : mappings)

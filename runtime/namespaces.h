@@ -39,6 +39,21 @@ common::Result<NamespacePlan> plan_namespaces(const Linux& linux);
 /// creates the time namespace for children with the spec's offsets.
 common::Status prepare_parent_namespaces(NamespacePlan& plan, const Linux& linux);
 
+/// Joining a pid or time namespace only changes where the caller's *children* are born.
+/// This guard puts that back once the container's process exists, so the runtime's later
+/// children (hooks, a sanitizer's helper) are born in the runtime's own namespaces.
+class ChildNamespacesGuard {
+ public:
+  ChildNamespacesGuard();
+  ~ChildNamespacesGuard();
+  ChildNamespacesGuard(const ChildNamespacesGuard&) = delete;
+  ChildNamespacesGuard& operator=(const ChildNamespacesGuard&) = delete;
+
+ private:
+  common::UniqueFd pid_;
+  common::UniqueFd time_;
+};
+
 /// Parent, after clone: writes /proc/<pid>/{uid_map,gid_map} (and setgroups=deny when the
 /// caller is not root, as the kernel requires for an unprivileged writer).
 common::Status write_id_mappings(pid_t pid, const Linux& linux);
