@@ -5,6 +5,7 @@
 #include "cgroups/tree.h"
 #include "cgroups/v1_driver.h"
 #include "cgroups/v2_driver.h"
+#include "common/files.h"
 #include "common/log.h"
 
 namespace skiff::cgroups {
@@ -65,6 +66,16 @@ Status remove_if_unused(const Layout& layout, const std::string& path) {
     // A plain rmdir: the kernel refuses (EBUSY) while sub-groups or processes remain.
     if (::rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
       return Error::from_errno("remove cgroup " + dir);
+  }
+  return {};
+}
+
+Status move_self_into_v1(const Layout& layout, const std::string& path) {
+  auto normalized = normalize(path);
+  if (!normalized) return std::move(normalized).error();
+  for (const auto& mount : layout.v1_hierarchies()) {
+    if (auto st = common::write_file(mount + "/" + *normalized + "/tasks", "0"); !st)
+      return std::move(st).error().context("join cgroup " + *normalized);
   }
   return {};
 }

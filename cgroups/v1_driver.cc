@@ -293,10 +293,15 @@ Result<std::vector<pid_t>> V1Driver::processes(bool recursive) const {
 }
 
 Status V1Driver::kill_all(int signal) {
+  // An empty group (the usual case on delete) needs no freeze: freezing costs a kernel-wide
+  // static-key flip with IPIs to every CPU.
+  auto pids = processes(true);
+  if (!pids) return std::move(pids).error().context("kill processes of cgroup " + path_);
+  if (pids->empty()) return {};
   // Freeze first so that no process can fork a child we would miss, then signal, then thaw
   // so the signal is delivered. v1 has no cgroup.kill.
   bool frozen = signal == SIGKILL && set_frozen(true, std::chrono::seconds(5)).ok();
-  auto pids = processes(true);
+  pids = processes(true);
   if (!pids) return std::move(pids).error().context("kill processes of cgroup " + path_);
   for (pid_t pid : *pids) {
     if (::kill(pid, signal) != 0 && errno != ESRCH)

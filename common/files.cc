@@ -79,7 +79,8 @@ Status write_file_at(int dirfd, const char* name, std::string_view value, std::s
   return write_fd(fd.get(), value, name_for_errors);
 }
 
-Status write_file_atomic(const std::string& path, std::string_view contents, int mode) {
+Status write_file_atomic(const std::string& path, std::string_view contents, int mode,
+                         Durability durability) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd) return Error::from_errno("create " + tmp);
@@ -94,7 +95,7 @@ Status write_file_atomic(const std::string& path, std::string_view contents, int
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) {
+  if (durability == Durability::Durable && ::fsync(fd.get()) != 0) {
     Error e = Error::from_errno("fsync " + tmp);
     ::unlink(tmp.c_str());
     return e;

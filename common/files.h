@@ -24,8 +24,14 @@ Status pread_all(int fd, std::string& out, std::string_view name_for_errors);
 Status write_file(const std::string& path, std::string_view value);
 Status write_file_at(int dirfd, const char* name, std::string_view value, std::string_view name_for_errors);
 
-/// Writes a regular file atomically: temp file in the same directory, fsync, rename.
-Status write_file_atomic(const std::string& path, std::string_view contents, int mode = 0644);
+/// Whether write_file_atomic flushes to disk before the rename. Readers never see a torn
+/// file either way; Durable also survives a power loss.
+enum class Durability { Durable, UntilReboot };
+
+/// Writes a regular file atomically: temp file in the same directory, (fsync,) rename.
+/// UntilReboot is for files that describe processes, which die with the machine anyway.
+Status write_file_atomic(const std::string& path, std::string_view contents, int mode = 0644,
+                         Durability durability = Durability::Durable);
 
 /// Opens a directory O_PATH-free (readable) with O_DIRECTORY|O_CLOEXEC.
 Result<UniqueFd> open_directory(const std::string& path);

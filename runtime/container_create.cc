@@ -17,6 +17,7 @@
 #include "common/files.h"
 #include "common/log.h"
 #include "runtime/capabilities.h"
+#include "runtime/clone.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/init.h"
@@ -34,23 +35,6 @@ using common::Status;
 using common::UniqueFd;
 
 namespace {
-
-// The kernel's struct clone_args (linux/sched.h clashes with glibc's <sched.h>).
-struct CloneArgs {
-  uint64_t flags = 0;
-  uint64_t pidfd = 0;
-  uint64_t child_tid = 0;
-  uint64_t parent_tid = 0;
-  uint64_t exit_signal = 0;
-  uint64_t stack = 0;
-  uint64_t stack_size = 0;
-  uint64_t tls = 0;
-  uint64_t set_tid = 0;
-  uint64_t set_tid_size = 0;
-  uint64_t cgroup = 0;
-};
-constexpr uint64_t kClonePidfd = 0x1000;
-constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
 
 // Removes the state directory unless the create succeeded.
 class StateDirGuard {
@@ -168,7 +152,7 @@ Result<Prepared> prepare_process(const Spec& spec) {
 
 // The parent's half of the handshake: Go, createRuntime hooks on request, Ready.
 Status drive_init(int sync_fd, pid_t pid, const Spec& spec, ContainerState& state) {
-  if (auto st = sync_send(sync_fd, {SyncType::Go, pid, {}}); !st) return st;
+  if (auto st = sync_send_to_child(sync_fd, {SyncType::Go, pid, {}}); !st) return st;
   for (;;) {
     UniqueFd received;
     auto message = sync_receive(sync_fd, &received);
@@ -225,7 +209,9 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (::mkfifo(fifo.c_str(), 0622) != 0 || ::chmod(fifo.c_str(), 0622) != 0)
     return Error::from_errno("create " + fifo);
   if (auto config = common::read_file(bundle + "/config.json"); config.ok()) {
-    if (auto st = common::write_file_atomic(*dir + "/config.json", *config, 0600); !st)
+    if (auto st =
+            common::write_file_atomic(*dir + "/config.json", *config, 0600, common::Durability::UntilReboot);
+        !st)
       return std::move(st).error();
   }
   UniqueFd state_dir_fd(::open(dir->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -241,14 +227,11 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     if (auto st = group->apply(effective_resources(spec)); !st)
       return std::move(st).error().context("linux.resources");
   }
-  // On pure v2 the init is born in its cgroup (CLONE_INTO_CGROUP): no cgroup.procs write,
-  // and none of the RCU grace-period wait that write costs after an idle moment.
-  UniqueFd cgroup_fd;
-  if (layout->mode == cgroups::Mode::V2) {
-    cgroup_fd.reset(
-        ::open((layout->unified + "/" + group->path()).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup_fd) return Error::from_errno("open cgroup " + group->path());
-  }
+  // No cgroup.procs write by the parent: it waits for an RCU grace period (4-20 ms after an
+  // idle moment). The init is born in its unified cgroup (CLONE_INTO_CGROUP) and moves
+  // itself into the v1 hierarchies (cgroups::move_self_into_v1). See docs/performance.md.
+  auto join = plan_cgroup_join(*layout, group->path(), namespaces->clone_flags);
+  if (!join) return std::move(join).error();
 
   ChildNamespacesGuard restore_namespaces;
   if (auto st = prepare_parent_namespaces(*namespaces, spec.linux); !st) return std::move(st).error();
@@ -290,38 +273,39 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   ctx.cgroup_path = group->path();
   ctx.state_json = oci_state_json(state, ContainerStatus::Creating).dump();
 
+  ctx.join_v1_cgroups_self = join->child_moves_itself;
+  ctx.unshare_cgroup_namespace = join->child_unshares_cgroupns;
+
   int pidfd = -1;
-  CloneArgs args;
-  args.flags = namespaces->clone_flags | kClonePidfd | (cgroup_fd ? kCloneIntoCgroup : 0);
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
-  args.cgroup = cgroup_fd ? static_cast<uint64_t>(cgroup_fd.get()) : 0;
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) return Error::from_errno("clone3 the container init");
+  auto cloned = clone_child(join->clone_flags, join->unified_fd.get(), &pidfd);
+  if (!cloned) return std::move(cloned).error().context("start the container init");
+  pid_t pid = *cloned;
   if (pid == 0) run_container_init(ctx);
 
-  ChildGuard child(static_cast<pid_t>(pid), UniqueFd(pidfd));
+  ChildGuard child(pid, UniqueFd(pidfd));
   sync->child.reset();
   console.reset();
-  if (!cgroup_fd) {
-    if (auto st = group->add_process(static_cast<pid_t>(pid)); !st) return std::move(st).error();
+  if (join->parent_adds_process) {
+    if (auto st = group->add_process(pid); !st) return std::move(st).error();
   }
   if (namespaces->new_user) {
-    if (auto st = write_id_mappings(static_cast<pid_t>(pid), spec.linux); !st) return std::move(st).error();
+    if (auto st = write_id_mappings(pid, spec.linux); !st) return std::move(st).error();
   }
   if (spec.process->oom_score_adj) {
     std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";
     if (auto st = common::write_file(path, std::to_string(*spec.process->oom_score_adj)); !st)
       return std::move(st).error().context("process.oomScoreAdj");
   }
-  state.pid = static_cast<pid_t>(pid);
+  state.pid = pid;
   if (auto st = drive_init(sync->parent.get(), state.pid, spec, state); !st) return std::move(st).error();
   auto start_time = process_start_time(state.pid);
   if (!start_time) return std::move(start_time).error();
   state.pid_start_time = *start_time;
   if (auto st = store.save(state); !st) return std::move(st).error();
   if (!options.pid_file.empty()) {
-    if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644); !st)
+    if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644,
+                                            common::Durability::UntilReboot);
+        !st)
       return std::move(st).error().context("--pid-file");
   }
   child.release();

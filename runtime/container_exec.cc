@@ -13,6 +13,7 @@
 #include "cgroups/cgroup.h"
 #include "common/files.h"
 #include "runtime/capabilities.h"
+#include "runtime/clone.h"
 #include "runtime/container.h"
 #include "runtime/init.h"
 #include "runtime/seccomp.h"
@@ -27,21 +28,6 @@ using common::Status;
 using common::UniqueFd;
 
 namespace {
-
-struct CloneArgs {
-  uint64_t flags = 0;
-  uint64_t pidfd = 0;
-  uint64_t child_tid = 0;
-  uint64_t parent_tid = 0;
-  uint64_t exit_signal = 0;
-  uint64_t stack = 0;
-  uint64_t stack_size = 0;
-  uint64_t tls = 0;
-  uint64_t set_tid = 0;
-  uint64_t set_tid_size = 0;
-  uint64_t cgroup = 0;
-};
-constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;
 
 const char* proc_ns_name(const std::string& type) {
   if (type == "network") return "net";
@@ -110,12 +96,10 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   if (!layout) return std::move(layout).error();
   auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path);
   if (!group) return std::move(group).error();
-  UniqueFd cgroup_fd;
-  if (layout->mode == cgroups::Mode::V2) {
-    cgroup_fd.reset(
-        ::open((layout->unified + "/" + group->path()).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup_fd) return Error::from_errno("open cgroup " + group->path());
-  }
+  // The exec process joins namespaces with setns, so it creates none: it is born in the
+  // unified cgroup and moves itself into the v1 hierarchies before it joins a user ns.
+  auto join = plan_cgroup_join(*layout, group->path(), 0);
+  if (!join) return std::move(join).error();
   UniqueFd console;
   if (process.terminal) {
     auto sock = connect_console_socket(options.console_socket);
@@ -137,32 +121,35 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   ctx.capabilities = caps;
   ctx.seccomp = std::move(seccomp);
 
-  CloneArgs args;
-  args.flags = cgroup_fd ? kCloneIntoCgroup : 0;
-  args.exit_signal = SIGCHLD;
-  args.cgroup = cgroup_fd ? static_cast<uint64_t>(cgroup_fd.get()) : 0;
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0) return Error::from_errno("clone3 the exec process");
+  ctx.cgroup_layout = &*layout;
+  ctx.cgroup_path = group->path();
+  ctx.join_v1_cgroups_self = join->child_moves_itself;
+
+  auto cloned = clone_child(join->clone_flags, join->unified_fd.get(), nullptr);
+  if (!cloned) return std::move(cloned).error().context("start the exec process");
+  pid_t pid = *cloned;
   if (pid == 0) run_exec_init(ctx);
   sync->child.reset();
   console.reset();
   auto fail = [&](Error e) -> Result<pid_t> {
-    ::kill(static_cast<pid_t>(pid), SIGKILL);
-    ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
     return e;
   };
-  if (!cgroup_fd) {
-    if (auto st = group->add_process(static_cast<pid_t>(pid)); !st) return fail(std::move(st).error());
+  if (join->parent_adds_process) {
+    if (auto st = group->add_process(pid); !st) return fail(std::move(st).error());
   }
-  if (auto st = sync_send(sync->parent.get(), {SyncType::Go, pid, {}}); !st)
+  if (auto st = sync_send_to_child(sync->parent.get(), {SyncType::Go, pid, {}}); !st)
     return fail(std::move(st).error());
   if (auto st = sync_expect(sync->parent.get(), SyncType::Ready, "the exec process"); !st)
     return fail(std::move(st).error());
   if (!options.pid_file.empty()) {
-    if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644); !st)
+    if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644,
+                                            common::Durability::UntilReboot);
+        !st)
       return fail(std::move(st).error().context("--pid-file"));
   }
-  return static_cast<pid_t>(pid);
+  return pid;
 }
 
 }  // namespace skiff::runtime

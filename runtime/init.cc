@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -9,6 +10,7 @@
 
 #include <cstring>
 
+#include "cgroups/cgroup.h"
 #include "runtime/hooks.h"
 #include "runtime/process_setup.h"
 #include "runtime/rootfs.h"
@@ -111,6 +113,12 @@ std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
   ::_exit(127);
 }
 
+// Before joining any namespace: a joined user namespace takes away the rights on the
+// host's cgroup files.
+void join_cgroups(const InitContext& ctx) {
+  if (ctx.join_v1_cgroups_self) check(ctx, cgroups::move_self_into_v1(*ctx.cgroup_layout, ctx.cgroup_path));
+}
+
 std::string state_with_pid(const std::string& state_json, int64_t pid) {
   // The parent leaves "pid":0 for the init to fill in once the parent knows the host pid.
   std::string out = state_json;
@@ -126,11 +134,15 @@ void run_container_init(InitContext& ctx) {
   // If `create` dies before the container is ready, so does its half-built init.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   const Spec& spec = *ctx.spec;
+  join_cgroups(ctx);
   check(ctx, join_namespaces(*ctx.namespaces));
   auto go = check(ctx, sync_receive(ctx.sync_fd));
   if (go.type != SyncType::Go) ::_exit(1);
   std::string state_json = state_with_pid(ctx.state_json, go.value);
   if (ctx.namespaces->new_user) become_namespace_root();
+  // After Go: by then the parent has added a child in a new user namespace to its cgroups.
+  if (ctx.unshare_cgroup_namespace && ::unshare(CLONE_NEWCGROUP) != 0)
+    fail(ctx, Error::from_errno("create the cgroup namespace"));
 
   RootfsConfig rootfs{
       .spec = &spec,
@@ -192,6 +204,7 @@ void run_container_init(InitContext& ctx) {
 void run_exec_init(InitContext& ctx) {
   if (ctx.parent_sync_fd >= 0) ::close(ctx.parent_sync_fd);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  join_cgroups(ctx);
   check(ctx, join_namespaces(*ctx.namespaces));
   auto go = check(ctx, sync_receive(ctx.sync_fd));
   if (go.type != SyncType::Go) ::_exit(1);

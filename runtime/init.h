@@ -32,7 +32,9 @@ struct InitContext {
   std::optional<CompiledSeccomp> seccomp{};
   const cgroups::Layout* cgroup_layout = nullptr;
   std::string cgroup_path{};
-  std::string state_json{};  ///< for createContainer/startContainer hooks, pid filled in by Go
+  bool join_v1_cgroups_self = false;      ///< move into cgroup_path's v1 groups first thing
+  bool unshare_cgroup_namespace = false;  ///< create the cgroup ns after that (v1/hybrid)
+  std::string state_json{};               ///< for createContainer/startContainer hooks, pid filled in by Go
 };
 
 /// Runs in the cloned child of `create`; never returns.

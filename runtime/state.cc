@@ -136,9 +136,10 @@ std::string rfc3339_now() {
   ::clock_gettime(CLOCK_REALTIME, &ts);
   tm t{};
   ::gmtime_r(&ts.tv_sec, &t);
+  // snprintf, not strftime: strftime loads /etc/localtime (tzset) even for a UTC time.
   char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &t);
-  std::snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", t.tm_year + 1900, t.tm_mon + 1,
+                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
   return buf;
 }
 
@@ -159,7 +160,8 @@ Result<std::string> StateStore::create_dir(const std::string& id) const {
 
 Status StateStore::save(const ContainerState& state) const {
   if (auto st = validate_container_id(state.id); !st) return st;
-  return common::write_file_atomic(dir_of(state.id) + "/state.json", state_to_json(state).dump(), 0600);
+  return common::write_file_atomic(dir_of(state.id) + "/state.json", state_to_json(state).dump(), 0600,
+                                   common::Durability::UntilReboot);
 }
 
 Result<ContainerState> StateStore::load(const std::string& id) const {

@@ -86,6 +86,14 @@ Result<SyncMessage> sync_receive(int sock, UniqueFd* fd_out) {
   return SyncMessage{static_cast<SyncType>(header.type), header.value, std::move(text)};
 }
 
+Status sync_send_to_child(int sock, const SyncMessage& message) {
+  auto sent = sync_send(sock, message);
+  if (sent) return sent;
+  auto reply = sync_receive(sock);
+  if (reply && reply->type == SyncType::Failed) return Error(reply->text, static_cast<int>(reply->value));
+  return sent;
+}
+
 Status sync_expect(int sock, SyncType type, std::string_view what) {
   auto m = sync_receive(sock);
   if (!m) return std::move(m).error();

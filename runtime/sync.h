@@ -34,6 +34,10 @@ struct SyncPair {
   common::UniqueFd child;
 };
 
+/// Parent side: sends `message` to the child; if the child already failed and hung up,
+/// returns the child's own error (its Failed message is still queued), not a broken pipe.
+common::Status sync_send_to_child(int sock, const SyncMessage& message);
+
 common::Result<SyncPair> make_sync_pair();
 /// `fd` rides along with SCM_RIGHTS when >= 0.
 common::Status sync_send(int sock, const SyncMessage& message, int fd = -1);

@@ -199,6 +199,46 @@ TEST_F(RuntimeCli, ExecJoinsTheContainer) {
   EXPECT_EQ(r.err, "container \"e1\" does not exist\n");
 }
 
+// The init and exec'd processes join the container's cgroup in every hierarchy (they move
+// themselves into the v1 ones), and a cgroup namespace is rooted at that cgroup on v1 and
+// hybrid hosts too, not at the runtime's own cgroup.
+TEST_F(RuntimeCli, ProcessesJoinEveryHierarchyAndTheCgroupNamespaceIsRootedThere) {
+  h.config()["linux"]["namespaces"].push_back({{"type", "cgroup"}});
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  std::string pid_file = h.dir().path() + "/pid";
+  ASSERT_EQ(h.runtime({"run", "-d", "--pid-file", pid_file, "cg1"}).exit_code, 0);
+  std::ifstream pid_in(pid_file);
+  std::string pid;
+  pid_in >> pid;
+  auto host_view = [](const std::string& p) {
+    std::ifstream in("/proc/" + p + "/cgroup");
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  auto in_container_cgroup = [&](const std::string& p) {
+    auto lines = host_view(p);
+    ASSERT_FALSE(lines.empty());
+    for (const auto& line : lines) {
+      if (line.find(":name=") != std::string::npos) continue;  // named hierarchies are not ours
+      EXPECT_NE(line.find("/skiff-runtime/cg1"), std::string::npos) << line;
+    }
+  };
+  in_container_cgroup(pid);
+  std::string exec_pid_file = h.dir().path() + "/exec-pid";
+  ASSERT_EQ(h.runtime({"exec", "-d", "--pid-file", exec_pid_file, "cg1", "sleep", "100"}).exit_code, 0);
+  std::ifstream exec_pid_in(exec_pid_file);
+  std::string exec_pid;
+  exec_pid_in >> exec_pid;
+  in_container_cgroup(exec_pid);
+  // Inside: every hierarchy's path is "/".
+  auto r = h.runtime({"exec", "cg1", "sh", "-c", "cut -d: -f3 /proc/self/cgroup | sort -u"});
+  EXPECT_EQ(r.out, "/\n") << r.err;
+  EXPECT_EQ(h.runtime({"delete", "-f", "cg1"}).exit_code, 0);
+  EXPECT_TRUE(cgroup_gone("cg1"));
+}
+
 TEST_F(RuntimeCli, PauseResumeAndUpdate) {
   h.config()["linux"]["resources"]["memory"] = {{"limit", 64 * 1024 * 1024}};
   h.config()["linux"]["resources"]["pids"] = {{"limit", 32}};

@@ -97,9 +97,9 @@ RuntimeHarness::RuntimeHarness() : binary(SKIFF_RUNTIME_BIN) {
   std::filesystem::create_directories(bundle_ + "/rootfs/bin");
   std::filesystem::create_directories(bundle_ + "/rootfs/tmp");
   std::filesystem::copy_file("/bin/busybox", bundle_ + "/rootfs/bin/busybox");
-  for (const char* applet :
-       {"sh",   "cat",   "echo", "ls",  "sleep",    "id",    "hostname", "touch", "mount", "ps",  "grep",
-        "true", "false", "test", "pwd", "readlink", "mkdir", "printf",   "wc",    "tty",   "stat"})
+  for (const char* applet : {"sh",    "cat",    "echo", "ls",   "sleep", "id",   "hostname", "touch",
+                             "mount", "ps",     "grep", "true", "false", "test", "pwd",      "readlink",
+                             "mkdir", "printf", "wc",   "tty",  "stat",  "cut",  "sort"})
     std::filesystem::create_symlink("busybox", bundle_ + "/rootfs/bin/" + applet);
   config_ = runtime::default_spec(false);
   config_["process"]["terminal"] = false;
