@@ -72,9 +72,10 @@ std::string make_bundle(const std::string& dir, const std::string& skiff) {
   if (std::system(cmd.c_str()) != 0) std::exit(1);
   // terminal off, /bin/true as the process, and ociVersion 1.0.2 because crun 1.8.1 refuses
   // newer ones ("unknown version specified"); sed keeps this file free of a JSON library.
-  cmd = "sed -i -e 's/\"terminal\": true/\"terminal\": false/' -e 's/\"sh\"/\"\\/bin\\/true\"/' "
-        "-e 's/\"ociVersion\": \"[^\"]*\"/\"ociVersion\": \"1.0.2\"/' " +
-        dir + "/config.json";
+  cmd =
+      "sed -i -e 's/\"terminal\": true/\"terminal\": false/' -e 's/\"sh\"/\"\\/bin\\/true\"/' "
+      "-e 's/\"ociVersion\": \"[^\"]*\"/\"ociVersion\": \"1.0.2\"/' " +
+      dir + "/config.json";
   if (std::system(cmd.c_str()) != 0) std::exit(1);
   return dir;
 }
