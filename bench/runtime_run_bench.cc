@@ -1,46 +1,60 @@
-// `run` of /bin/true in a busybox bundle, side by side: skiff-runtime, runc and crun from
-// Debian, in one process and one run, reported as medians and ratios (never asserted).
+// skiff-runtime side by side with runc and crun from Debian, and with the kernel's floor,
+// in one process and one run; medians and ratios, never asserted (bench/README.md).
 //
-//   runtime-run-bench [--runs N] [--idle-ms MS] SKIFF_RUNTIME_BINARY
+//   runtime-run-bench [--runs N] [--idle-ms MS] [--parallel N] [--jobs J] SKIFF_RUNTIME
 //
-// Each runtime runs the same bundle N times in turn (interleaved, so drift hits all
-// alike). Peak RSS is the runtime process's own ru_maxrss (wait4), not the container's.
-// crun 1.8.1 refuses hybrid hosts ("cgroups in hybrid mode not supported"); like the
-// issue's measurement, the benchmark runs every runtime in a private mount namespace where
+// Two scenarios, each a busybox bundle running /bin/true: `default` (the runtime's default
+// spec) and `limits+seccomp` (a memory and pids limit and Docker's default seccomp
+// profile). Per runtime: `run` (median wall time), the create/start/delete phases, a run
+// after an idle moment (the first cgroup.procs write after idle waits for an RCU grace
+// period), N containers run J at a time, and the runtime's peak RSS (wait4's ru_maxrss).
+// Iterations interleave the runtimes so that drift hits all alike.
+//
+// crun 1.8.1 refuses hybrid hosts ("cgroups in hybrid mode not supported"); as in the
+// issue's measurement, everything runs in a private mount namespace where
 // /sys/fs/cgroup/unified/cgroup.controllers is hidden, which crun then accepts.
 
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "runtime/default_spec.h"
+#include "runtime/seccomp.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
 
 struct Sample {
   double ms = 0;
   long rss_kb = 0;
-  int status = 0;
+  bool ok = false;
 };
 
 Sample run(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  auto start = std::chrono::steady_clock::now();
+  auto start = Clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
     int null = ::open("/dev/null", O_WRONLY);
@@ -51,33 +65,59 @@ Sample run(const std::vector<std::string>& argv) {
   int status = 0;
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
-  auto end = std::chrono::steady_clock::now();
-  return {std::chrono::duration<double, std::milli>(end - start).count(), usage.ru_maxrss, status};
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return {ms, usage.ru_maxrss, WIFEXITED(status) && WEXITSTATUS(status) == 0};
 }
 
 double median(std::vector<double> v) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
+  return v[v.size() / 2];
 }
 
-std::string make_bundle(const std::string& dir, const std::string& skiff) {
+void write_bundle(const std::string& dir, bool limits_and_seccomp) {
   fs::create_directories(dir + "/rootfs/bin");
   fs::copy_file("/bin/busybox", dir + "/rootfs/bin/busybox", fs::copy_options::overwrite_existing);
-  for (const char* applet : {"true", "sh"}) {
-    std::error_code ec;
-    fs::create_symlink("busybox", dir + "/rootfs/bin/" + applet, ec);
+  std::error_code ec;
+  fs::create_symlink("busybox", dir + "/rootfs/bin/true", ec);
+  nlohmann::json config = skiff::runtime::default_spec(false);
+  config["ociVersion"] = "1.0.2";  // crun 1.8.1 refuses newer ones ("unknown version specified")
+  config["process"]["terminal"] = false;
+  config["process"]["args"] = {"/bin/true"};
+  if (limits_and_seccomp) {
+    config["linux"]["resources"]["memory"]["limit"] = 256 << 20;
+    config["linux"]["resources"]["pids"]["limit"] = 128;
+    config["linux"]["seccomp"] = skiff::runtime::seccomp_to_json(skiff::runtime::default_seccomp_profile());
   }
-  fs::remove(dir + "/config.json");
-  std::string cmd = skiff + " spec --bundle " + dir;
-  if (std::system(cmd.c_str()) != 0) std::exit(1);
-  // terminal off, /bin/true as the process, and ociVersion 1.0.2 because crun 1.8.1 refuses
-  // newer ones ("unknown version specified"); sed keeps this file free of a JSON library.
-  cmd =
-      "sed -i -e 's/\"terminal\": true/\"terminal\": false/' -e 's/\"sh\"/\"\\/bin\\/true\"/' "
-      "-e 's/\"ociVersion\": \"[^\"]*\"/\"ociVersion\": \"1.0.2\"/' " +
-      dir + "/config.json";
-  if (std::system(cmd.c_str()) != 0) std::exit(1);
-  return dir;
+  std::ofstream(dir + "/config.json", std::ios::trunc) << config.dump(1);
+}
+
+// The kernel's floor: clone into five new namespaces, bind the rootfs, pivot_root, exec
+// /bin/true, wait; with `cgroup`, also a fresh memory cgroup the child moves itself into.
+double floor_run(const std::string& rootfs, const std::string& cgroup) {
+  auto start = Clock::now();
+  if (!cgroup.empty()) ::mkdir(cgroup.c_str(), 0755);
+  long pid =
+      ::syscall(SYS_clone, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | SIGCHLD,
+                nullptr, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    if (!cgroup.empty()) {
+      int fd = ::open((cgroup + "/tasks").c_str(), O_WRONLY);
+      if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(1);
+      ::close(fd);
+    }
+    if (::mount(nullptr, "/", nullptr, MS_SLAVE | MS_REC, nullptr) != 0 ||
+        ::mount(rootfs.c_str(), rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0 ||
+        ::chdir(rootfs.c_str()) != 0 || ::syscall(SYS_pivot_root, ".", ".") != 0 ||
+        ::umount2(".", MNT_DETACH) != 0 || ::chdir("/") != 0)
+      ::_exit(1);
+    char* argv[] = {const_cast<char*>("/bin/true"), nullptr};
+    ::execv(argv[0], argv);
+    ::_exit(127);
+  }
+  ::waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  if (!cgroup.empty()) ::rmdir(cgroup.c_str());
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
 void hide_unified_controllers() {
@@ -89,65 +129,149 @@ void hide_unified_controllers() {
   if (fs::exists(file)) (void)::mount("/dev/null", file, nullptr, MS_BIND, nullptr);
 }
 
+struct Options {
+  int runs = 40;
+  int idle_ms = 50;
+  int parallel = 50;
+  int jobs = 8;
+  std::string skiff{};
+};
+
+struct Runtime {
+  std::string name;
+  std::string binary;
+  std::string root{};
+  std::vector<double> run_ms{}, create_ms{}, start_ms{}, delete_ms{}, idle_ms{};
+  double parallel_s = 0;
+  long rss_kb = 0;
+  int failures = 0;
+
+  std::vector<std::string> cmd(std::initializer_list<std::string> args) const {
+    std::vector<std::string> argv{binary, "--root", root};
+    argv.insert(argv.end(), args);
+    return argv;
+  }
+  Sample measure(std::initializer_list<std::string> args) {
+    Sample s = run(cmd(args));
+    if (!s.ok) ++failures;
+    rss_kb = std::max(rss_kb, s.rss_kb);
+    return s;
+  }
+};
+
+// N containers, J at a time: wall time of the whole batch.
+double run_parallel(Runtime& rt, const std::string& bundle, int count, int jobs, const std::string& tag) {
+  std::atomic<int> next{0};
+  std::atomic<int> failures{0};
+  auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int j = 0; j < jobs; ++j) {
+    workers.emplace_back([&] {
+      for (int i = next++; i < count; i = next++) {
+        if (!run(rt.cmd({"run", "--bundle", bundle, tag + std::to_string(i)})).ok) ++failures;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  rt.failures += failures;
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void bench_scenario(const Options& o, const std::string& name, bool limits_and_seccomp) {
+  std::string bundle = "/tmp/skiff-run-bench/" + name;
+  write_bundle(bundle, limits_and_seccomp);
+  std::vector<Runtime> runtimes{{"skiff-runtime", fs::absolute(o.skiff).string()}};
+  for (const char* peer : {"/usr/bin/crun", "/usr/sbin/runc"})
+    if (fs::exists(peer)) runtimes.push_back({fs::path(peer).filename().string(), peer});
+  for (auto& rt : runtimes) rt.root = "/run/skiff-run-bench/" + name + "/" + rt.name;
+
+  for (int i = 0; i < o.runs; ++i) {
+    for (auto& rt : runtimes) {
+      std::string id = "r" + std::to_string(i);
+      rt.run_ms.push_back(rt.measure({"run", "--bundle", bundle, id}).ms);
+      id = "p" + std::to_string(i);
+      rt.create_ms.push_back(rt.measure({"create", "--bundle", bundle, id}).ms);
+      rt.start_ms.push_back(rt.measure({"start", id}).ms);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));  // let /bin/true exit
+      rt.delete_ms.push_back(rt.measure({"delete", id}).ms);
+    }
+  }
+  for (int i = 0; i < std::max(5, o.runs / 4); ++i) {
+    for (auto& rt : runtimes) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(o.idle_ms));
+      rt.idle_ms.push_back(rt.measure({"run", "--bundle", bundle, "i" + std::to_string(i)}).ms);
+    }
+  }
+  for (auto& rt : runtimes) rt.parallel_s = run_parallel(rt, bundle, o.parallel, o.jobs, "par");
+
+  std::printf("\n## %s (/bin/true; %d runs; medians in ms; %d containers %d at a time in s)\n\n",
+              name.c_str(), o.runs, o.parallel, o.jobs);
+  std::printf(
+      "| runtime | run | create | start | delete | run after %d ms idle | %d parallel | peak RSS KB | "
+      "failures | skiff / this (run) |\n|---|---|---|---|---|---|---|---|---|---|\n",
+      o.idle_ms, o.parallel);
+  double skiff_run = median(runtimes[0].run_ms);
+  for (const auto& rt : runtimes) {
+    std::printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %ld | %d | %.2f |\n", rt.name.c_str(),
+                median(rt.run_ms), median(rt.create_ms), median(rt.start_ms), median(rt.delete_ms),
+                median(rt.idle_ms), rt.parallel_s, rt.rss_kb, rt.failures, skiff_run / median(rt.run_ms));
+  }
+  if (!limits_and_seccomp) {
+    std::vector<double> floor_ms, floor_cgroup_ms;
+    const std::string cgroup = "/sys/fs/cgroup/memory/skiff-run-bench-floor";
+    bool v1_memory = fs::exists("/sys/fs/cgroup/memory/tasks");
+    for (int i = 0; i < o.runs; ++i) {
+      floor_ms.push_back(floor_run(bundle + "/rootfs", ""));
+      if (v1_memory) floor_cgroup_ms.push_back(floor_run(bundle + "/rootfs", cgroup));
+    }
+    std::printf("| floor: clone(5 ns)+pivot_root+exec | %.2f | | | | | | | | %.2f |\n", median(floor_ms),
+                skiff_run / median(floor_ms));
+    if (v1_memory)
+      std::printf("| floor + a memory cgroup | %.2f | | | | | | | | %.2f |\n", median(floor_cgroup_ms),
+                  skiff_run / median(floor_cgroup_ms));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int runs = 50;
-  int idle_ms = 50;
-  std::string skiff;
+  Options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--runs" && i + 1 < argc) {
-      runs = std::atoi(argv[++i]);
-    } else if (a == "--idle-ms" && i + 1 < argc) {
-      idle_ms = std::atoi(argv[++i]);
+    auto number = [&](int& out) {
+      if (i + 1 >= argc) return false;
+      out = std::atoi(argv[++i]);
+      return out > 0;
+    };
+    bool ok = true;
+    if (a == "--runs") {
+      ok = number(o.runs);
+    } else if (a == "--idle-ms") {
+      ok = number(o.idle_ms);
+    } else if (a == "--parallel") {
+      ok = number(o.parallel);
+    } else if (a == "--jobs") {
+      ok = number(o.jobs);
+    } else if (!a.starts_with("-")) {
+      o.skiff = a;
     } else {
-      skiff = a;
+      ok = false;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "runtime-run-bench: bad argument %s\n", a.c_str());
+      return 2;
     }
   }
-  if (skiff.empty()) {
-    std::fprintf(stderr, "usage: runtime-run-bench [--runs N] [--idle-ms MS] SKIFF_RUNTIME\n");
+  if (o.skiff.empty()) {
+    std::fprintf(stderr,
+                 "usage: runtime-run-bench [--runs N] [--idle-ms MS] [--parallel N] [--jobs J] "
+                 "SKIFF_RUNTIME\n");
     return 2;
   }
   hide_unified_controllers();
-  std::string bundle = make_bundle("/tmp/skiff-run-bench", fs::absolute(skiff).string());
-  struct Runtime {
-    std::string name;
-    std::string binary;
-    std::vector<double> ms{};
-    std::vector<double> idle_ms{};
-    long rss_kb = 0;
-    int failures = 0;
-  };
-  std::vector<Runtime> runtimes{{"skiff-runtime", fs::absolute(skiff).string()}};
-  for (const char* peer : {"/usr/sbin/runc", "/usr/bin/crun"})
-    if (fs::exists(peer)) runtimes.push_back({fs::path(peer).filename().string(), peer});
-
-  for (int i = 0; i < runs; ++i) {
-    for (auto& rt : runtimes) {
-      std::string root = "/tmp/skiff-run-bench-state-" + rt.name;
-      std::string id = "bench-" + std::to_string(i);
-      auto s = run({rt.binary, "--root", root, "run", "--bundle", bundle, id});
-      if (s.status != 0) ++rt.failures;
-      rt.ms.push_back(s.ms);
-      rt.rss_kb = std::max(rt.rss_kb, s.rss_kb);
-    }
-  }
-  // The first cgroup.procs write after an idle moment waits for an RCU grace period.
-  for (int i = 0; i < std::max(5, runs / 5); ++i) {
-    for (auto& rt : runtimes) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(idle_ms));
-      std::string root = "/tmp/skiff-run-bench-state-" + rt.name;
-      auto s = run({rt.binary, "--root", root, "run", "--bundle", bundle, "idle-" + std::to_string(i)});
-      rt.idle_ms.push_back(s.ms);
-    }
-  }
-  double skiff_median = median(runtimes[0].ms);
-  std::printf("%-14s %12s %16s %12s %9s %14s\n", "runtime", "median ms", "after idle ms", "peak RSS KB",
-              "failures", "skiff / this");
-  for (const auto& rt : runtimes) {
-    std::printf("%-14s %12.2f %16.2f %12ld %9d %14.2f\n", rt.name.c_str(), median(rt.ms), median(rt.idle_ms),
-                rt.rss_kb, rt.failures, skiff_median / median(rt.ms));
-  }
+  bench_scenario(o, "default", false);
+  bench_scenario(o, "limits+seccomp", true);
+  fs::remove_all("/tmp/skiff-run-bench");
+  fs::remove_all("/run/skiff-run-bench");
   return 0;
 }

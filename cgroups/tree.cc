@@ -31,6 +31,8 @@ Result<std::vector<std::string>> list_children(const std::string& dir) {
 }
 
 static Status remove_one(const std::string& dir, std::chrono::steady_clock::time_point deadline) {
+  // Usually the group is a leaf with no processes left: one rmdir, no directory listing.
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
   auto children = list_children(dir);
   if (!children) {
     if (children.error().code() == ENOENT) return {};

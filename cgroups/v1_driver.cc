@@ -57,9 +57,13 @@ const GroupDir* V1Driver::dir_of(std::string_view controller) const {
 
 Status V1Driver::create() {
   for (auto& h : hierarchies_) {
-    auto st = make_tree(
-        h.mount, path_, [](const std::string&) { return Status{}; },
-        [&](const std::string& dir) { return h.has_cpuset ? v1::init_cpuset(dir) : Status{}; });
+    // cpuset: a new group starts with no CPUs and no memory nodes, and nothing can join it
+    // until they are copied from the parent. A parent that another process created a
+    // moment ago may still be empty, so each existing parent is checked before its child.
+    auto init_cpuset = [&](const std::string& dir) {
+      return h.has_cpuset && dir != h.mount ? v1::init_cpuset(dir) : Status{};
+    };
+    auto st = make_tree(h.mount, path_, init_cpuset, init_cpuset);
     if (!st) return st;
     h.dir.drop_cache();
   }
@@ -296,6 +300,7 @@ Status V1Driver::kill_all(int signal) {
   // An empty group (the usual case on delete) needs no freeze: freezing costs a kernel-wide
   // static-key flip with IPIs to every CPU.
   auto pids = processes(true);
+  if (!pids && pids.error().code() == ENOENT) return {};  // never fully created
   if (!pids) return std::move(pids).error().context("kill processes of cgroup " + path_);
   if (pids->empty()) return {};
   // Freeze first so that no process can fork a child we would miss, then signal, then thaw

@@ -22,7 +22,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/namespaces.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp_cache.h"
 #include "runtime/spec_parse.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -135,7 +135,7 @@ struct Prepared {
   std::optional<CompiledSeccomp> seccomp{};
 };
 
-Result<Prepared> prepare_process(const Spec& spec) {
+Result<Prepared> prepare_process(const Spec& spec, const std::string& runtime_root) {
   Prepared p;
   if (spec.process->capabilities) {
     auto caps = resolve_capabilities(*spec.process->capabilities);
@@ -143,7 +143,7 @@ Result<Prepared> prepare_process(const Spec& spec) {
     p.capabilities = *caps;
   }
   if (spec.linux.seccomp) {
-    auto compiled = compile_seccomp(*spec.linux.seccomp);
+    auto compiled = compile_seccomp_cached(*spec.linux.seccomp, runtime_root);
     if (!compiled) return std::move(compiled).error().context("linux.seccomp");
     p.seccomp = std::move(*compiled);
   }
@@ -195,7 +195,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (auto st = validate_for_create(spec, rootfs); !st) return std::move(st).error();
   if (spec.process->terminal && options.console_socket.empty())
     return Error("process.terminal is true: cannot allocate a tty without --console-socket", EINVAL);
-  auto prepared = prepare_process(spec);
+  auto prepared = prepare_process(spec, store.root());
   if (!prepared) return std::move(prepared).error();
   auto namespaces = plan_namespaces(spec.linux);
   if (!namespaces) return std::move(namespaces).error();
@@ -251,6 +251,8 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   state.rootfs = rootfs;
   state.cgroup_path = group->path();
   state.annotations = spec.annotations;
+  state.poststart_hooks = !spec.hooks.poststart.empty();
+  state.poststop_hooks = !spec.hooks.poststop.empty();
   state.created = rfc3339_now();
   state.status = ContainerStatus::Created;
 

@@ -16,7 +16,7 @@
 #include "runtime/clone.h"
 #include "runtime/container.h"
 #include "runtime/init.h"
-#include "runtime/seccomp.h"
+#include "runtime/seccomp_cache.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 
@@ -76,7 +76,7 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   }
   std::optional<CompiledSeccomp> seccomp;
   if (spec->linux.seccomp) {
-    auto compiled = compile_seccomp(*spec->linux.seccomp);
+    auto compiled = compile_seccomp_cached(*spec->linux.seccomp, store.root());
     if (!compiled) return std::move(compiled).error().context("linux.seccomp");
     seccomp = std::move(*compiled);
   }

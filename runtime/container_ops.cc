@@ -65,6 +65,7 @@ void wait_until_gone(const ContainerState& state, std::chrono::milliseconds time
 }
 
 Status run_poststop(const StateStore& store, const LoadedContainer& c) {
+  if (!c.state.poststop_hooks) return {};
   auto spec = container_spec(store, c.state.id);
   if (!spec || spec->hooks.poststop.empty()) return {};
   std::string json = oci_state_json(c.state, ContainerStatus::Stopped).dump();
@@ -119,6 +120,7 @@ Status start_container(const StateStore& store, const std::string& id) {
   ::unlink(fifo_path.c_str());
   c->state.status = ContainerStatus::Running;
   if (auto st = store.save(c->state); !st) return st;
+  if (!c->state.poststart_hooks) return {};
   auto spec = container_spec(store, id);
   if (spec && !spec->hooks.poststart.empty()) {
     std::string json = oci_state_json(c->state, ContainerStatus::Running).dump();

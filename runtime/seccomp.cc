@@ -424,8 +424,9 @@ Result<CompiledSeccomp> compile_seccomp(const Seccomp& s) {
 }
 
 int install_seccomp(const CompiledSeccomp& c, int* listener_fd) noexcept {
-  *listener_fd = -1;
-  if (c.program.empty() || c.program.size() > BPF_MAXINSNS) return EINVAL;
+  if (listener_fd) *listener_fd = -1;
+  if (c.program.empty() || c.program.size() > BPF_MAXINSNS || (c.needs_listener && !listener_fd))
+    return EINVAL;
   sock_fprog prog{};
   prog.len = static_cast<unsigned short>(c.program.size());
   // seccomp(2) only reads the program; the API lacks the const.
@@ -573,6 +574,30 @@ Status send_seccomp_listener(int listener_fd, const std::string& listener_path,
     done += static_cast<size_t>(n);
   }
   return {};
+}
+
+nlohmann::json seccomp_to_json(const Seccomp& s) {
+  using nlohmann::json;
+  json out{{"defaultAction", s.default_action}};
+  if (s.default_errno_ret) out["defaultErrnoRet"] = *s.default_errno_ret;
+  if (!s.architectures.empty()) out["architectures"] = s.architectures;
+  if (!s.flags.empty()) out["flags"] = s.flags;
+  if (!s.listener_path.empty()) out["listenerPath"] = s.listener_path;
+  if (!s.listener_metadata.empty()) out["listenerMetadata"] = s.listener_metadata;
+  json rules = json::array();
+  for (const auto& rule : s.syscalls) {
+    json r{{"names", rule.names}, {"action", rule.action}};
+    if (rule.errno_ret) r["errnoRet"] = *rule.errno_ret;
+    if (!rule.args.empty()) {
+      json args = json::array();
+      for (const auto& a : rule.args)
+        args.push_back({{"index", a.index}, {"value", a.value}, {"valueTwo", a.value_two}, {"op", a.op}});
+      r["args"] = std::move(args);
+    }
+    rules.push_back(std::move(r));
+  }
+  if (!rules.empty()) out["syscalls"] = std::move(rules);
+  return out;
 }
 
 }  // namespace skiff::runtime

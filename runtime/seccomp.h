@@ -48,8 +48,8 @@ common::Result<CompiledSeccomp> compile_seccomp(const Seccomp& s);
 /// Installs `c` on the calling thread with seccomp(SECCOMP_SET_MODE_FILTER), nothing else:
 /// no allocation, no locks, async-signal-safe, for the init between clone and exec. The
 /// caller must have set no_new_privs or hold CAP_SYS_ADMIN. Returns 0 and stores the
-/// listener fd (O_CLOEXEC) in *listener_fd when c.needs_listener (else -1), or returns an
-/// errno, which the init reports to the parent for seccomp_load_error().
+/// listener fd (O_CLOEXEC) in *listener_fd when c.needs_listener (else -1; listener_fd may
+/// then be null), or returns an errno, which the init reports for seccomp_load_error().
 int install_seccomp(const CompiledSeccomp& c, int* listener_fd) noexcept;
 
 /// Explains an errno from install_seccomp, e.g. which flag this kernel lacks. Probes flags
@@ -77,5 +77,8 @@ common::Status send_seccomp_listener(int listener_fd, const std::string& listene
 /// bpf, perf, clock setting and AF_VSOCK sockets are refused. For x86 the architectures are
 /// x86_64, x86 and x32. Defined in default_seccomp.cc.
 Seccomp default_seccomp_profile();
+
+/// `s` as the linux.seccomp object of a config.json (what parse_spec reads back).
+nlohmann::json seccomp_to_json(const Seccomp& s);
 
 }  // namespace skiff::runtime

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -70,7 +71,9 @@ json state_to_json(const ContainerState& s) {
               {"created", s.created},
               {"cgroupPath", s.cgroup_path},
               {"owner", s.owner},
-              {"annotations", s.annotations}};
+              {"annotations", s.annotations},
+              {"poststartHooks", s.poststart_hooks},
+              {"poststopHooks", s.poststop_hooks}};
 }
 
 Result<ContainerState> state_from_json(const json& j, const std::string& where) {
@@ -90,6 +93,8 @@ Result<ContainerState> state_from_json(const json& j, const std::string& where) 
     s.cgroup_path = j.at("cgroupPath").get<std::string>();
     s.owner = j.value("owner", "");
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    s.poststart_hooks = j.value("poststartHooks", true);
+    s.poststop_hooks = j.value("poststopHooks", true);
     return s;
   } catch (const json::exception& e) {
     return Error(where + ": invalid container state: " + e.what(), EINVAL);
@@ -194,6 +199,12 @@ Result<std::vector<std::string>> StateStore::list_ids() const {
 
 Status StateStore::remove(const std::string& id) const {
   if (auto st = validate_container_id(id); !st) return st;
+  // The files create writes, then the directory; anything else in it (a crash's temp
+  // file) falls back to a recursive removal.
+  std::string dir = dir_of(id);
+  for (const char* name : {"state.json", "config.json", "exec.fifo"})
+    (void)::unlink((dir + "/" + name).c_str());
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) return {};
   std::error_code ec;
   std::filesystem::remove_all(dir_of(id), ec);
   if (ec) return Error("remove state of container \"" + id + "\": " + ec.message(), ec.value());

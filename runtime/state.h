@@ -35,6 +35,10 @@ struct ContainerState {
   std::string cgroup_path{};                           ///< relative to the hierarchy roots
   std::string owner{};
   std::map<std::string, std::string> annotations{};
+  /// Whether the saved config has poststart / poststop hooks: start and delete parse the
+  /// config only then (a state without the fields is treated as having them).
+  bool poststart_hooks = true;
+  bool poststop_hooks = true;
 };
 
 nlohmann::json state_to_json(const ContainerState& state);

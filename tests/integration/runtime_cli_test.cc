@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cgroups/layout.h"
+#include "runtime/seccomp.h"
 #include "runtime/terminal.h"
 #include "tests/support/runtime_harness.h"
 
@@ -159,6 +160,28 @@ TEST_F(RuntimeCli, ContainerGetsItsOwnRootHostnameAndReadOnlyPaths) {
   for (const char* dev :
        {"null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "ptmx", "fd", "stdin"})
     EXPECT_NE(r.out.find(dev), std::string::npos) << dev << " missing from /dev: " << r.out;
+}
+
+// Docker's default profile through the whole runtime: installed right before execve when
+// noNewPrivileges is set, earlier (while still privileged) when it is not, and for exec.
+TEST_F(RuntimeCli, DefaultSeccompProfileAllowsWorkAndRefusesUnshare) {
+  h.config()["linux"]["seccomp"] = runtime::seccomp_to_json(runtime::default_seccomp_profile());
+  // busybox unshare -U is refused by the profile (EPERM), echo works.
+  const std::string script = "echo works; busybox unshare -U true 2>/dev/null || echo unshare-refused";
+  for (bool no_new_privs : {true, false}) {
+    h.config()["process"]["noNewPrivileges"] = no_new_privs;
+    h.set_args({"sh", "-c", script});
+    h.write_config();
+    auto r = h.runtime({"run", "sc1"});
+    EXPECT_EQ(r.exit_code, 0) << "noNewPrivileges " << no_new_privs << ": " << r.err;
+    EXPECT_EQ(r.out, "works\nunshare-refused\n") << "noNewPrivileges " << no_new_privs;
+  }
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  ASSERT_EQ(h.runtime({"run", "-d", "sc2"}).exit_code, 0);
+  auto r = h.runtime({"exec", "sc2", "sh", "-c", script});
+  EXPECT_EQ(r.out, "works\nunshare-refused\n") << r.err;
+  EXPECT_EQ(h.runtime({"delete", "-f", "sc2"}).exit_code, 0);
 }
 
 TEST_F(RuntimeCli, ProcessUserCwdEnvAndCapabilities) {

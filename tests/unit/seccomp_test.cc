@@ -22,11 +22,15 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/files.h"
+#include "runtime/default_spec.h"
+#include "runtime/seccomp_cache.h"
+#include "runtime/spec_parse.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -582,6 +586,74 @@ TEST(SeccompListener, AgentAnswersANotifiedSyscall) {
   auto status = child.wait(20000);
   ASSERT_TRUE(status);
   EXPECT_EQ(describe(*status), "exit 0");
+}
+
+}  // namespace
+}  // namespace skiff::runtime
+
+namespace skiff::runtime {
+namespace {
+
+// seccomp_to_json writes what parse_spec reads: the default profile survives a round trip.
+TEST(SeccompJson, DefaultProfileRoundTripsThroughConfigJson) {
+  nlohmann::json config = default_spec(false);
+  config["linux"]["seccomp"] = seccomp_to_json(default_seccomp_profile());
+  auto spec = parse_spec(config);
+  ASSERT_TRUE(spec.ok()) << spec.error().message();
+  ASSERT_TRUE(spec->linux.seccomp.has_value());
+  EXPECT_EQ(seccomp_to_json(*spec->linux.seccomp), config["linux"]["seccomp"]);
+  size_t names = 0;
+  for (const auto& rule : spec->linux.seccomp->syscalls) names += rule.names.size();
+  EXPECT_GT(names, 300u);
+}
+
+}  // namespace
+}  // namespace skiff::runtime
+
+namespace skiff::runtime {
+namespace {
+
+bool same_program(const CompiledSeccomp& a, const CompiledSeccomp& b) {
+  return a.flags == b.flags && a.needs_listener == b.needs_listener && a.program.size() == b.program.size() &&
+         std::memcmp(a.program.data(), b.program.data(), a.program.size() * sizeof(sock_filter)) == 0;
+}
+
+TEST(SeccompCache, HitsGiveTheCompiledFilterAndDamagedEntriesAreRecompiled) {
+  skiff::testing::TempDir root;
+  Seccomp profile = default_seccomp_profile();
+  auto direct = compile_seccomp(profile);
+  ASSERT_TRUE(direct.ok());
+  auto first = compile_seccomp_cached(profile, root.path());
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(same_program(*direct, *first));
+  std::vector<std::filesystem::path> entries;
+  for (const auto& e : std::filesystem::directory_iterator(root.path() + "/@cache/seccomp"))
+    entries.push_back(e);
+  ASSERT_EQ(entries.size(), 1u);
+  auto hit = compile_seccomp_cached(profile, root.path());
+  ASSERT_TRUE(hit.ok());
+  EXPECT_TRUE(same_program(*direct, *hit));
+
+  // A truncated entry is a miss: the filter is compiled again, and the entry rewritten.
+  std::filesystem::resize_file(entries[0], 100);
+  auto again = compile_seccomp_cached(profile, root.path());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(same_program(*direct, *again));
+  EXPECT_GT(std::filesystem::file_size(entries[0]), 100u);
+
+  // Another profile gets its own entry and its own filter.
+  Seccomp other = profile;
+  other.syscalls.pop_back();
+  auto other_compiled = compile_seccomp_cached(other, root.path());
+  ASSERT_TRUE(other_compiled.ok());
+  EXPECT_FALSE(same_program(*direct, *other_compiled));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(root.path() + "/@cache/seccomp"),
+                          std::filesystem::directory_iterator{}),
+            2);
+  // Invalid profiles are refused before the cache is consulted.
+  Seccomp bad = profile;
+  bad.default_action = "SCMP_ACT_BOGUS";
+  EXPECT_FALSE(compile_seccomp_cached(bad, root.path()).ok());
 }
 
 }  // namespace
