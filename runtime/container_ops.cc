@@ -150,7 +150,10 @@ Status kill_container(const StateStore& store, const std::string& id, int signal
 Status delete_container(const StateStore& store, const std::string& id, bool force) {
   auto c = load_container(store, id);
   if (!c) return std::move(c).error();
-  bool active = c->status == ContainerStatus::Running || c->status == ContainerStatus::Paused;
+  // The spec (runtime.md, delete): a container that is not stopped cannot be deleted
+  // without --force; that includes a created one, whose init still waits (as crun, unlike
+  // runc, which kills it).
+  bool active = c->status != ContainerStatus::Stopped;
   if (active && !force)
     return Error(
         "cannot delete " + quoted(id) + " that is not stopped: " + std::string(status_name(c->status)),

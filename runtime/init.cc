@@ -1,5 +1,6 @@
 #include "runtime/init.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <sched.h>
@@ -8,7 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 #include "cgroups/cgroup.h"
 #include "runtime/hooks.h"
@@ -58,10 +61,22 @@ bool setgroups_allowed() {
 
 // CVE-2024-21626: no host fd may survive into the container. Every fd from 3 on, except
 // the ones the caller asked to pass (--preserve-fds, LISTEN_FDS), is closed at exec.
+// Without close_range(CLOSE_RANGE_CLOEXEC) (kernels before 5.11) it marks each fd listed
+// in /proc/self/fd.
 Status close_fds_on_exec(int preserve_fds) {
   unsigned first = 3U + static_cast<unsigned>(preserve_fds);
-  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-    return Error::from_errno("close_range");
+  if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return {};
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir("/proc/self/fd"), ::closedir);
+  if (!dir) return Error::from_errno("close_range, then list /proc/self/fd");
+  while (struct dirent* e = ::readdir(dir.get())) {
+    char* end = nullptr;
+    long fd = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || end == e->d_name || fd < static_cast<long>(first) || fd == ::dirfd(dir.get()))
+      continue;
+    int flags = ::fcntl(static_cast<int>(fd), F_GETFD);
+    if (flags >= 0 && ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC) != 0)
+      return Error::from_errno("mark fd " + std::to_string(fd) + " close-on-exec");
+  }
   return {};
 }
 
@@ -70,6 +85,9 @@ Status close_fds_on_exec(int preserve_fds) {
 // Returns the resolved executable.
 std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
   const Process& process = *ctx.process;
+  // First: a filter loaded early (below) may not allow close_range or openat2.
+  check(ctx, close_fds_on_exec(ctx.preserve_fds));
+  DirectoryIdentity cwd = check(ctx, locate_working_directory(process.cwd));
   check(ctx, apply_privileged_attributes(process, ctx.spec->linux));
   // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it before the
   // capabilities go. A listener must reach the parent, which is only there until Ready.
@@ -85,7 +103,7 @@ std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
       fail(ctx, Error::from_errno("prctl(PR_SET_NO_NEW_PRIVS)"));
   }
-  check(ctx, enter_working_directory(process.cwd));
+  check(ctx, enter_working_directory(process.cwd, cwd));
   return check(ctx, find_executable(process.args[0], process.env));
 }
 
@@ -177,7 +195,6 @@ void run_container_init(InitContext& ctx) {
   bool seccomp_loaded = false;
   std::string executable = become_process(ctx, seccomp_loaded);
   std::vector<std::string> env = process_environment(*ctx.process);
-  check(ctx, close_fds_on_exec(ctx.preserve_fds));
   // From here on the container outlives `create`.
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
@@ -215,7 +232,6 @@ void run_exec_init(InitContext& ctx) {
   bool seccomp_loaded = false;
   std::string executable = become_process(ctx, seccomp_loaded);
   std::vector<std::string> env = process_environment(*ctx.process);
-  check(ctx, close_fds_on_exec(ctx.preserve_fds));
   ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
   ::close(ctx.sync_fd);

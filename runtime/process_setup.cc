@@ -1,5 +1,6 @@
 #include "runtime/process_setup.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
+#include "runtime/safe_path.h"
 
 namespace skiff::runtime {
 
@@ -163,15 +165,26 @@ Status switch_user(const User& user, bool setgroups_allowed) {
   return {};
 }
 
-Status enter_working_directory(const std::string& cwd) {
-  if (::chdir(cwd.c_str()) != 0) return Error::from_errno("process.cwd: chdir to " + cwd);
-  std::array<char, PATH_MAX> buffer{};
-  // glibc turns the kernel's "(unreachable)/..." answer into ENOENT.
-  if (::getcwd(buffer.data(), buffer.size()) == nullptr) {
-    if (errno == ENOENT)
+Result<DirectoryIdentity> locate_working_directory(const std::string& cwd) {
+  common::UniqueFd root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) return Error::from_errno("process.cwd: open /");
+  auto dir = open_in_root(root.get(), cwd, O_PATH | O_DIRECTORY);
+  if (!dir) {
+    if (dir.error().code() == ELOOP || dir.error().code() == EXDEV)
       return Error("process.cwd: " + cwd + " is outside the container's root filesystem", EPERM);
-    return Error::from_errno("process.cwd: getcwd");
+    return std::move(dir).error().context("process.cwd");
   }
+  struct stat st {};
+  if (::fstat(dir->get(), &st) != 0) return Error::from_errno("process.cwd: stat " + cwd);
+  return DirectoryIdentity{st.st_dev, st.st_ino};
+}
+
+Status enter_working_directory(const std::string& cwd, const DirectoryIdentity& expected) {
+  if (::chdir(cwd.c_str()) != 0) return Error::from_errno("process.cwd: chdir to " + cwd);
+  struct stat st {};
+  if (::stat(".", &st) != 0) return Error::from_errno("process.cwd: stat " + cwd);
+  if (st.st_dev != expected.dev || st.st_ino != expected.ino)
+    return Error("process.cwd: " + cwd + " changed while the process was set up", EPERM);
   return {};
 }
 

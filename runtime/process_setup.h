@@ -20,11 +20,20 @@ common::Status apply_privileged_attributes(const Process& process, const Linux& 
 /// whose setgroups file says deny (rootless).
 common::Status switch_user(const User& user, bool setgroups_allowed);
 
-/// chdir to the spec's cwd and refuse a working directory outside the container's root.
+/// The directory process.cwd names, found inside the container's root (after pivot_root
+/// or setns into its mount namespace) with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS).
 /// CVE-2024-21626: a leaked host directory fd reached through /proc/self/fd/N as the cwd
-/// gave the container the host's filesystem. getcwd(2) reports such a directory as
-/// unreachable, and we refuse it.
-common::Status enter_working_directory(const std::string& cwd);
+/// gave the container the host's filesystem; here such a path is refused. Called before
+/// the identity switch and before an early seccomp filter, which may deny what it uses.
+struct DirectoryIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+common::Result<DirectoryIdentity> locate_working_directory(const std::string& cwd);
+
+/// chdir to `cwd` as the process's user (so its permissions apply), and check that this
+/// reached the directory locate_working_directory found.
+common::Status enter_working_directory(const std::string& cwd, const DirectoryIdentity& expected);
 
 /// The program to exec: args[0] itself when it has a '/', else the first executable match
 /// on the spec env's PATH (as runc does), resolved inside the container.

@@ -63,6 +63,10 @@ TEST_F(RuntimeCli, LifecycleCreateStartStateKillDelete) {
   EXPECT_EQ(state_json_field("c1", "status"), "created");
   EXPECT_EQ(state_json_field("c1", "pid"), h.dir().read("pid"));
   EXPECT_EQ(state_json_field("c1", "bundle"), h.bundle());
+  // The spec: deleting a container that is not stopped fails and changes nothing.
+  r = h.runtime({"delete", "c1"});
+  EXPECT_EQ(r.err, "cannot delete container \"c1\" that is not stopped: created\n");
+  EXPECT_EQ(state_json_field("c1", "status"), "created");
 
   EXPECT_EQ(h.runtime({"start", "c1"}).exit_code, 0);
   EXPECT_EQ(state_json_field("c1", "status"), "running");
