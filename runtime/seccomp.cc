@@ -5,18 +5,18 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
+
+#include "runtime/unix_socket.h"
 
 namespace skiff::runtime {
 
@@ -528,47 +528,18 @@ std::string seccomp_process_state_json(const nlohmann::json& state, pid_t pid, c
 Status send_seccomp_listener(int listener_fd, const std::string& listener_path,
                              const std::string& state_json) {
   const std::string context = "send seccomp listener to " + listener_path;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (listener_path.empty() || listener_path.size() >= sizeof addr.sun_path)
-    return Error(context + ": a unix socket path must have 1 to " + std::to_string(sizeof addr.sun_path - 1) +
-                     " bytes",
-                 ENAMETOOLONG);
-  std::memcpy(addr.sun_path, listener_path.data(), listener_path.size());
-
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) return Error::from_errno(context + ": socket");
-  int rc;
-  do {
-    rc = ::connect(sock.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  } while (rc < 0 && errno == EINTR);
-  if (rc < 0) return Error::from_errno(context + ": connect");
+  auto sock = connect_unix_socket(listener_path, context);
+  if (!sock) return std::move(sock).error();
 
   // The fd goes with the first sendmsg only, as the spec requires of several calls; the
   // rest of a long state (it holds the annotations) follows with plain sends.
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{};
-  iov.iov_base = const_cast<char*>(state_json.data());
-  iov.iov_len = state_json.size();
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &listener_fd, sizeof(int));
-
-  ssize_t n;
-  do {
-    n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::from_errno(context + ": sendmsg");
-  size_t done = static_cast<size_t>(n);
+  std::array<iovec, 1> iov{{{const_cast<char*>(state_json.data()), state_json.size()}}};
+  auto sent = send_with_fd(sock->get(), iov, listener_fd, context + ": sendmsg");
+  if (!sent) return std::move(sent).error();
+  size_t done = *sent;
+  ssize_t n = 0;
   while (done < state_json.size()) {
-    n = ::send(sock.get(), state_json.data() + done, state_json.size() - done, MSG_NOSIGNAL);
+    n = ::send(sock->get(), state_json.data() + done, state_json.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Error::from_errno(context + ": send");
     done += static_cast<size_t>(n);

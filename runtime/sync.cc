@@ -4,7 +4,8 @@
 #include <sys/uio.h>
 
 #include <array>
-#include <cstring>
+
+#include "runtime/unix_socket.h"
 
 namespace skiff::runtime {
 
@@ -36,53 +37,21 @@ Status sync_send(int sock, const SyncMessage& message, int fd) {
   size_t text_size = std::min(message.text.size(), kMaxText);
   Header header{static_cast<uint32_t>(message.type), static_cast<uint32_t>(text_size), message.value};
   std::array<iovec, 2> iov{{{&header, sizeof header}, {const_cast<char*>(message.text.data()), text_size}}};
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = 2;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  if (fd >= 0) {
-    msg.msg_control = control.data();
-    msg.msg_controllen = control.size();
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-  }
-  for (;;) {
-    if (::sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return {};
-    if (errno != EINTR) return Error::from_errno("send to the container init");
-  }
+  auto sent = send_with_fd(sock, iov, fd, "send to the container init");
+  if (!sent) return std::move(sent).error();
+  return {};
 }
 
 Result<SyncMessage> sync_receive(int sock, UniqueFd* fd_out) {
   Header header{};
   std::string text(kMaxText, '\0');
   std::array<iovec, 2> iov{{{&header, sizeof header}, {text.data(), text.size()}}};
-  msghdr msg{};
-  msg.msg_iov = iov.data();
-  msg.msg_iovlen = 2;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  ssize_t n = 0;
-  do {
-    n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::from_errno("receive from the container init");
+  auto received = receive_with_fd(sock, iov, fd_out, "receive from the container init");
+  if (!received) return std::move(received).error();
+  size_t n = *received;
   if (n == 0) return Error("the container init exited before it was ready", EPIPE);
-  if (static_cast<size_t>(n) < sizeof header) return Error("short message from the container init", EPROTO);
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    if (fd_out) {
-      fd_out->reset(fd);
-    } else {
-      ::close(fd);
-    }
-  }
-  text.resize(std::min<size_t>(header.text_size, static_cast<size_t>(n) - sizeof header));
+  if (n < sizeof header) return Error("short message from the container init", EPROTO);
+  text.resize(std::min<size_t>(header.text_size, n - sizeof header));
   return SyncMessage{static_cast<SyncType>(header.type), header.value, std::move(text)};
 }
 

@@ -3,12 +3,12 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <array>
-#include <cstring>
+
+#include "runtime/unix_socket.h"
 
 namespace skiff::runtime {
 
@@ -18,56 +18,24 @@ using common::Status;
 using common::UniqueFd;
 
 Result<UniqueFd> connect_console_socket(const std::string& path) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof addr.sun_path)
-    return Error("--console-socket: path is too long: " + path, ENAMETOOLONG);
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) return Error::from_errno("--console-socket: socket");
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size());
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return Error::from_errno("--console-socket: connect to " + path);
-  return sock;
+  return connect_unix_socket(path, "--console-socket " + path);
 }
 
 Status send_fd(int socket, const std::string& name, int fd) {
-  iovec iov{const_cast<char*>(name.data()), name.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
-  if (::sendmsg(socket, &msg, MSG_NOSIGNAL) < 0)
-    return Error::from_errno("send the terminal to the console socket");
+  std::array<iovec, 1> iov{{{const_cast<char*>(name.data()), name.size()}}};
+  auto sent = send_with_fd(socket, iov, fd, "send the terminal to the console socket");
+  if (!sent) return std::move(sent).error();
   return {};
 }
 
 Result<UniqueFd> receive_fd(int socket) {
   std::array<char, 4096> name{};
-  iovec iov{name.data(), name.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
-  msg.msg_control = control.data();
-  msg.msg_controllen = control.size();
-  ssize_t n = 0;
-  do {
-    n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Error::from_errno("receive the terminal");
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS)
-    return Error("receive the terminal: no fd was sent", EPROTO);
-  int fd = -1;
-  std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
-  return UniqueFd(fd);
+  std::array<iovec, 1> iov{{{name.data(), name.size()}}};
+  UniqueFd fd;
+  auto received = receive_with_fd(socket, iov, &fd, "receive the terminal");
+  if (!received) return std::move(received).error();
+  if (!fd) return Error("receive the terminal: no fd was sent", EPROTO);
+  return fd;
 }
 
 Result<std::string> setup_terminal(int console_socket, const std::optional<ConsoleSize>& size) {

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -31,6 +32,7 @@
 #include "runtime/default_spec.h"
 #include "runtime/seccomp_cache.h"
 #include "runtime/spec_parse.h"
+#include "runtime/unix_socket.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -546,23 +548,14 @@ TEST(SeccompListener, AgentAnswersANotifiedSyscall) {
   common::UniqueFd conn(::accept4(agent.get(), nullptr, nullptr, SOCK_CLOEXEC));
   ASSERT_TRUE(conn);
   std::string payload(4096, '\0');
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{.iov_base = payload.data(), .iov_len = payload.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  std::array<iovec, 1> iov{{{payload.data(), payload.size()}}};
   ASSERT_TRUE(readable_within(conn.get(), 20000));
-  ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
-  ASSERT_GT(n, 0) << std::strerror(errno);
-  payload.resize(static_cast<size_t>(n));
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  ASSERT_NE(cmsg, nullptr);
-  ASSERT_EQ(cmsg->cmsg_type, SCM_RIGHTS);
-  int raw_fd;
-  std::memcpy(&raw_fd, CMSG_DATA(cmsg), sizeof raw_fd);
-  common::UniqueFd listener(raw_fd);
+  common::UniqueFd listener;
+  auto n = receive_with_fd(conn.get(), iov, &listener, "receive the listener");
+  ASSERT_TRUE(n.ok()) << n.error().message();
+  ASSERT_GT(*n, 0u);
+  payload.resize(*n);
+  ASSERT_TRUE(listener) << "no fd came with the state";
   char more;
   EXPECT_EQ(::read(conn.get(), &more, 1), 0) << "the runtime must close after one state";
 
