@@ -63,6 +63,11 @@ common::Result<int> parse_signal(const std::string& text);
 /// report it (128 + signal when killed).
 int wait_for_exit(pid_t pid);
 
+/// For a process run in the foreground (`run`, `exec` without -d): forwards the signals a
+/// shell sends to its foreground job (HUP INT QUIT TERM USR1 USR2 WINCH CONT) to `pid`
+/// until it exits, then returns wait_for_exit(pid).
+int forward_signals_and_wait(pid_t pid);
+
 }  // namespace skiff::runtime
 
 namespace skiff::runtime {

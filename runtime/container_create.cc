@@ -188,7 +188,8 @@ Status drive_init(int sync_fd, pid_t pid, const Spec& spec, ContainerState& stat
 Result<pid_t> create_container(const StateStore& store, const CreateOptions& options) {
   if (auto st = validate_container_id(options.id); !st) return std::move(st).error();
   std::string bundle = absolute_bundle(options.bundle);
-  auto loaded = load_spec(bundle);
+  std::string config_text;
+  auto loaded = load_spec(bundle, &config_text);
   if (!loaded) return std::move(loaded).error();
   const Spec& spec = *loaded;
   std::string rootfs = rootfs_path(spec, bundle);
@@ -208,12 +209,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   std::string fifo = *dir + "/exec.fifo";
   if (::mkfifo(fifo.c_str(), 0622) != 0 || ::chmod(fifo.c_str(), 0622) != 0)
     return Error::from_errno("create " + fifo);
-  if (auto config = common::read_file(bundle + "/config.json"); config.ok()) {
-    if (auto st =
-            common::write_file_atomic(*dir + "/config.json", *config, 0600, common::Durability::UntilReboot);
-        !st)
-      return std::move(st).error();
-  }
+  if (auto st = common::write_file_atomic(*dir + "/config.json", config_text, 0600,
+                                          common::Durability::UntilReboot);
+      !st)
+    return std::move(st).error();
   UniqueFd state_dir_fd(::open(dir->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!state_dir_fd) return Error::from_errno("open " + *dir);
 

@@ -107,28 +107,49 @@ std::string become_process(const InitContext& ctx, bool& seccomp_loaded) {
   return check(ctx, find_executable(process.args[0], process.env));
 }
 
-[[noreturn]] void exec_process(const InitContext& ctx, const std::string& executable, bool seccomp_loaded,
-                               const std::vector<std::string>& env) {
-  if (ctx.seccomp && !seccomp_loaded) {
+// After Ready the parent no longer listens (it may be gone): errors go to the process's
+// stderr, as the container's own output would.
+[[noreturn]] void die_after_ready(const std::string& what, int code) {
+  std::string message = "skiff-runtime: " + what + "\n";
+  (void)!::write(2, message.data(), message.size());
+  ::_exit(code);
+}
+
+// What the init or exec process knows once it is ready to exec.
+struct ReadyProcess {
+  std::string executable{};
+  std::vector<std::string> env{};
+  bool seccomp_loaded = false;
+};
+
+// Becomes the process (become_process), then tells the parent it is ready: from here on the
+// process outlives the runtime, so it no longer dies with it.
+ReadyProcess become_process_and_report_ready(const InitContext& ctx) {
+  ReadyProcess ready;
+  ready.executable = become_process(ctx, ready.seccomp_loaded);
+  ready.env = process_environment(*ctx.process);
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
+  ::close(ctx.sync_fd);
+  return ready;
+}
+
+[[noreturn]] void exec_process(const InitContext& ctx, const ReadyProcess& ready) {
+  if (ctx.seccomp && !ready.seccomp_loaded) {
     // As late as possible: the filter then only has to allow execve itself.
-    if (int err = install_seccomp(*ctx.seccomp, nullptr); err != 0) {
-      std::string message = seccomp_load_error(*ctx.seccomp, err).message() + "\n";
-      (void)!::write(2, message.data(), message.size());
-      ::_exit(127);
-    }
+    if (int err = install_seccomp(*ctx.seccomp, nullptr); err != 0)
+      die_after_ready(seccomp_load_error(*ctx.seccomp, err).message(), 127);
   }
   std::vector<char*> argv;
   argv.reserve(ctx.process->args.size() + 1);
   for (const auto& a : ctx.process->args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  envp.reserve(env.size() + 1);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.reserve(ready.env.size() + 1);
+  for (const auto& e : ready.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  ::execve(executable.c_str(), argv.data(), envp.data());
-  std::string message = "skiff-runtime: exec " + executable + ": " + std::strerror(errno) + "\n";
-  (void)!::write(2, message.data(), message.size());
-  ::_exit(127);
+  ::execve(ready.executable.c_str(), argv.data(), envp.data());
+  die_after_ready("exec " + ready.executable + ": " + std::strerror(errno), 127);
 }
 
 // Before joining any namespace: a joined user namespace takes away the rights on the
@@ -192,30 +213,18 @@ void run_container_init(InitContext& ctx) {
   }
   check(ctx, finish_rootfs(spec));
 
-  bool seccomp_loaded = false;
-  std::string executable = become_process(ctx, seccomp_loaded);
-  std::vector<std::string> env = process_environment(*ctx.process);
-  // From here on the container outlives `create`.
-  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
-  ::close(ctx.sync_fd);
+  ReadyProcess ready = become_process_and_report_ready(ctx);
 
   // Blocks until `start` opens the fifo for reading. The fifo is reached through the state
   // directory's fd: the host path is gone since pivot_root.
   int fifo = ::openat(ctx.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-  if (fifo < 0 || ::write(fifo, "0", 1) != 1) {
-    std::string message = std::string("skiff-runtime: open exec.fifo: ") + std::strerror(errno) + "\n";
-    (void)!::write(2, message.data(), message.size());
-    ::_exit(1);
-  }
+  if (fifo < 0 || ::write(fifo, "0", 1) != 1)
+    die_after_ready(std::string("open exec.fifo: ") + std::strerror(errno), 1);
   ::close(fifo);
   ::close(ctx.state_dir_fd);
-  if (auto st = run_hooks(spec.hooks.start_container, "startContainer", state_json); !st) {
-    std::string message = "skiff-runtime: " + st.error().message() + "\n";
-    (void)!::write(2, message.data(), message.size());
-    ::_exit(1);
-  }
-  exec_process(ctx, executable, seccomp_loaded, env);
+  if (auto st = run_hooks(spec.hooks.start_container, "startContainer", state_json); !st)
+    die_after_ready(st.error().message(), 1);
+  exec_process(ctx, ready);
 }
 
 void run_exec_init(InitContext& ctx) {
@@ -229,13 +238,8 @@ void run_exec_init(InitContext& ctx) {
     (void)check(ctx, setup_terminal(ctx.console_fd, ctx.process->console_size));
     ::close(ctx.console_fd);
   }
-  bool seccomp_loaded = false;
-  std::string executable = become_process(ctx, seccomp_loaded);
-  std::vector<std::string> env = process_environment(*ctx.process);
-  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
-  ::close(ctx.sync_fd);
-  exec_process(ctx, executable, seccomp_loaded, env);
+  ReadyProcess ready = become_process_and_report_ready(ctx);
+  exec_process(ctx, ready);
 }
 
 }  // namespace skiff::runtime

@@ -466,14 +466,15 @@ Result<Spec> parse_spec(const json& j) {
   return spec;
 }
 
-Result<Spec> load_spec(const std::string& bundle) {
+Result<Spec> load_spec(const std::string& bundle, std::string* text) {
   std::string path = bundle + "/config.json";
-  auto text = common::read_file(path);
-  if (!text.ok()) return text.error();
-  json j = json::parse(*text, nullptr, false);
+  auto content = common::read_file(path);
+  if (!content.ok()) return content.error();
+  json j = json::parse(*content, nullptr, false);
   if (j.is_discarded()) return Error(path + ": not valid JSON", EINVAL);
   auto spec = parse_spec(j);
   if (!spec.ok()) return spec.error().context(path);
+  if (text) *text = std::move(*content);
   return spec;
 }
 

@@ -14,8 +14,9 @@ namespace skiff::runtime {
 /// runtime-spec requires ("runtimes MUST ignore unknown properties").
 common::Result<Spec> parse_spec(const nlohmann::json& json);
 
-/// Reads <bundle>/config.json; errors are prefixed with the file's path.
-common::Result<Spec> load_spec(const std::string& bundle);
+/// Reads <bundle>/config.json; errors are prefixed with the file's path. With `text`, the
+/// file's bytes are left there too (create keeps a copy without reading it twice).
+common::Result<Spec> load_spec(const std::string& bundle, std::string* text = nullptr);
 
 /// The rootfs as an absolute path (root.path relative to the bundle when not absolute).
 std::string rootfs_path(const Spec& spec, const std::string& bundle);

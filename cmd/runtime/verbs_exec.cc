@@ -1,13 +1,8 @@
 // exec: a new process in a running container, from --process JSON or from the container's
 // own process with the command line's overrides (runc's rules).
 
-#include <poll.h>
-#include <signal.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <array>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -99,26 +94,6 @@ Result<runtime::Process> process_from_flags(const Globals& g, const ExecCliOptio
   return p;
 }
 
-int forward_and_wait(pid_t pid) {
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH}) sigaddset(&forwarded, sig);
-  sigprocmask(SIG_BLOCK, &forwarded, nullptr);
-  common::UniqueFd signals(::signalfd(-1, &forwarded, SFD_CLOEXEC));
-  common::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  std::array<pollfd, 2> fds{{{pidfd.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}}};
-  while (pidfd && signals) {
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
-    if (fds[0].revents & POLLIN) break;
-    if (fds[1].revents & POLLIN) {
-      signalfd_siginfo info{};
-      if (::read(signals.get(), &info, sizeof info) == sizeof info)
-        ::syscall(SYS_pidfd_send_signal, pidfd.get(), static_cast<int>(info.ssi_signo), nullptr, 0);
-    }
-  }
-  return runtime::wait_for_exit(pid);
-}
-
 void exec(Globals& g, const ExecCliOptions& o) {
   auto process = o.process_file.empty() ? process_from_flags(g, o) : process_from_file(o.process_file);
   if (!process) return g.fail(process.error());
@@ -129,7 +104,7 @@ void exec(Globals& g, const ExecCliOptions& o) {
                                .preserve_fds = o.preserve_fds};
   auto pid = runtime::exec_in_container(g.store(), options);
   if (!pid) return g.fail(pid.error());
-  if (!o.detach) g.exit_code = forward_and_wait(*pid);
+  if (!o.detach) g.exit_code = runtime::forward_signals_and_wait(*pid);
 }
 
 }  // namespace

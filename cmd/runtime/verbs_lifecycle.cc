@@ -1,21 +1,14 @@
 // create, start, run, delete, kill, pause, resume.
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <array>
 #include <memory>
 
 #include "cmd/runtime/cli.h"
-#include "common/unique_fd.h"
 #include "runtime/container.h"
 
 namespace skiff::cli {
-
-using common::UniqueFd;
 
 namespace {
 
@@ -44,28 +37,6 @@ void add_create_flags(CLI::App* cmd, runtime::CreateOptions& o) {
   cmd->add_flag("--no-new-keyring")
       ->description("accepted for runc compatibility (no session keyring is created)");
   cmd->add_option("id", o.id, "container id")->required();
-}
-
-// Forwards the signals a shell would send to the foreground job, and waits for the init.
-int forward_and_wait(pid_t pid) {
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT})
-    sigaddset(&forwarded, sig);
-  sigprocmask(SIG_BLOCK, &forwarded, nullptr);
-  UniqueFd signals(::signalfd(-1, &forwarded, SFD_CLOEXEC));
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  std::array<pollfd, 2> fds{{{pidfd.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}}};
-  while (pidfd && signals) {
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
-    if (fds[0].revents & POLLIN) break;
-    if (fds[1].revents & POLLIN) {
-      signalfd_siginfo info{};
-      if (::read(signals.get(), &info, sizeof info) == sizeof info)
-        ::syscall(SYS_pidfd_send_signal, pidfd.get(), static_cast<int>(info.ssi_signo), nullptr, 0);
-    }
-  }
-  return runtime::wait_for_exit(pid);
 }
 
 }  // namespace
@@ -102,7 +73,7 @@ void add_lifecycle_verbs(CLI::App& app, Globals& g) {
       return g.fail(st.error());
     }
     if (o->detach) return;
-    g.exit_code = forward_and_wait(*pid);
+    g.exit_code = runtime::forward_signals_and_wait(*pid);
     if (!o->keep) (void)runtime::delete_container(store, o->run_opts.id, true);
   });
 

@@ -27,6 +27,7 @@ class PodmanSandbox {
   PodmanSandbox() {
     for (const auto& dir : libpod_parent_dirs())
       if (!std::filesystem::exists(dir)) created_cgroups_.push_back(dir);
+    cache_existed_ = std::filesystem::exists(runtime_state() + "/@cache");
     const std::string& d = dir_.path();
     dir_.write("containers.conf", R"([containers]
 # Root in this sandbox lacks CAP_SYS_RESOURCE: podman's default nofile/nproc limits (the
@@ -58,6 +59,9 @@ network_config_dir = ")" + d + R"(/netconf"
   ~PodmanSandbox() {
     (void)podman({"rm", "--all", "--force", "--time", "0"});
     (void)podman({"rmi", "--all", "--force"});
+    // podman's seccomp profile filled skiff-runtime's filter cache in the default root.
+    std::error_code ec;
+    if (!cache_existed_) std::filesystem::remove_all(runtime_state() + "/@cache", ec);
     // podman leaves its parent cgroup (and conmon's in it) behind: remove the ones it made.
     for (const auto& dir : created_cgroups_) {
       ::rmdir((dir + "/conmon").c_str());
@@ -124,6 +128,7 @@ network_config_dir = ")" + d + R"(/netconf"
 
   TempDir dir_;
   std::vector<std::string> created_cgroups_;
+  bool cache_existed_ = false;
 };
 
 class PodmanClient : public ::testing::Test {
