@@ -91,7 +91,6 @@ int listen_fds() {
 }
 
 Status validate_for_create(const Spec& spec, const std::string& rootfs) {
-  if (!spec.process) return Error("process: is required to create a container", EINVAL);
   if (!spec.linux.find_namespace("mount"))
     return Error("linux.namespaces: skiff-runtime needs a mount namespace to build the rootfs", EINVAL);
   struct stat st {};
@@ -137,7 +136,7 @@ struct Prepared {
 
 Result<Prepared> prepare_process(const Spec& spec, const std::string& runtime_root) {
   Prepared p;
-  if (spec.process->capabilities) {
+  if (spec.process && spec.process->capabilities) {
     auto caps = resolve_capabilities(*spec.process->capabilities);
     if (!caps) return std::move(caps).error();
     p.capabilities = *caps;
@@ -194,7 +193,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   const Spec& spec = *loaded;
   std::string rootfs = rootfs_path(spec, bundle);
   if (auto st = validate_for_create(spec, rootfs); !st) return std::move(st).error();
-  if (spec.process->terminal && options.console_socket.empty())
+  // The spec makes process optional: such a container can be created (its init waits,
+  // holding the namespaces) but not started.
+  bool terminal = spec.process && spec.process->terminal;
+  if (terminal && options.console_socket.empty())
     return Error("process.terminal is true: cannot allocate a tty without --console-socket", EINVAL);
   auto prepared = prepare_process(spec, store.root());
   if (!prepared) return std::move(prepared).error();
@@ -235,7 +237,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   ChildNamespacesGuard restore_namespaces;
   if (auto st = prepare_parent_namespaces(*namespaces, spec.linux); !st) return std::move(st).error();
   UniqueFd console;
-  if (spec.process->terminal) {
+  if (terminal) {
     auto c = connect_console_socket(options.console_socket);
     if (!c) return std::move(c).error();
     console = std::move(*c);
@@ -252,12 +254,13 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   state.annotations = spec.annotations;
   state.poststart_hooks = !spec.hooks.poststart.empty();
   state.poststop_hooks = !spec.hooks.poststop.empty();
+  state.has_process = spec.process.has_value();
   state.created = rfc3339_now();
   state.status = ContainerStatus::Created;
 
   InitContext ctx;
   ctx.spec = &spec;
-  ctx.process = &*spec.process;
+  ctx.process = spec.process ? &*spec.process : nullptr;
   ctx.id = options.id;
   ctx.bundle = bundle;
   ctx.rootfs = rootfs;
@@ -292,7 +295,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (namespaces->new_user) {
     if (auto st = write_id_mappings(pid, spec.linux); !st) return std::move(st).error();
   }
-  if (spec.process->oom_score_adj) {
+  if (spec.process && spec.process->oom_score_adj) {
     std::string path = "/proc/" + std::to_string(pid) + "/oom_score_adj";
     if (auto st = common::write_file(path, std::to_string(*spec.process->oom_score_adj)); !st)
       return std::move(st).error().context("process.oomScoreAdj");

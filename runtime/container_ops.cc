@@ -102,6 +102,8 @@ Status start_container(const StateStore& store, const std::string& id) {
     return Error("cannot start a container that has stopped", EINVAL);
   if (c->status != ContainerStatus::Created)
     return Error("cannot start an already " + std::string(status_name(c->status)) + " container", EINVAL);
+  if (!c->state.has_process)
+    return Error("cannot start " + quoted(id) + ": its config.json has no process", EINVAL);
   std::string fifo_path = store.dir_of(id) + "/exec.fifo";
   // Non-blocking open: it succeeds at once, and the init's blocked open for writing returns.
   UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));

@@ -158,6 +158,16 @@ void join_cgroups(const InitContext& ctx) {
   if (ctx.join_v1_cgroups_self) check(ctx, cgroups::move_self_into_v1(*ctx.cgroup_layout, ctx.cgroup_path));
 }
 
+// A config.json without process: the container exists (namespaces, mounts, cgroup) but
+// has nothing to run; `start` refuses it, and `delete -f` or `kill` ends this wait.
+[[noreturn]] void wait_without_process(const InitContext& ctx) {
+  ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  check(ctx, sync_send(ctx.sync_fd, {SyncType::Ready, 0, {}}));
+  ::close(ctx.sync_fd);
+  ::close(ctx.state_dir_fd);
+  for (;;) ::pause();
+}
+
 std::string state_with_pid(const std::string& state_json, int64_t pid) {
   // The parent leaves "pid":0 for the init to fill in once the parent knows the host pid.
   std::string out = state_json;
@@ -212,6 +222,7 @@ void run_container_init(InitContext& ctx) {
     ::close(ctx.console_fd);
   }
   check(ctx, finish_rootfs(spec));
+  if (ctx.process == nullptr) wait_without_process(ctx);
 
   ReadyProcess ready = become_process_and_report_ready(ctx);
 

@@ -73,6 +73,7 @@ json state_to_json(const ContainerState& s) {
               {"owner", s.owner},
               {"annotations", s.annotations},
               {"poststartHooks", s.poststart_hooks},
+              {"hasProcess", s.has_process},
               {"poststopHooks", s.poststop_hooks}};
 }
 
@@ -94,6 +95,7 @@ Result<ContainerState> state_from_json(const json& j, const std::string& where) 
     s.owner = j.value("owner", "");
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.poststart_hooks = j.value("poststartHooks", true);
+    s.has_process = j.value("hasProcess", true);
     s.poststop_hooks = j.value("poststopHooks", true);
     return s;
   } catch (const json::exception& e) {

@@ -38,6 +38,8 @@ struct ContainerState {
   /// Whether the saved config has poststart / poststop hooks: start and delete parse the
   /// config only then (a state without the fields is treated as having them).
   bool poststart_hooks = true;
+  /// False when config.json has no process: the container can be created, not started.
+  bool has_process = true;
   bool poststop_hooks = true;
 };
 

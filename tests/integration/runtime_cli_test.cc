@@ -95,6 +95,23 @@ TEST_F(RuntimeCli, LifecycleCreateStartStateKillDelete) {
   EXPECT_TRUE(cgroup_gone("c1"));
 }
 
+// The spec makes process optional in config.json and required only to start: such a
+// container is created (namespaces, mounts, cgroup), refuses `start`, and deletes cleanly.
+TEST_F(RuntimeCli, ConfigWithoutProcessCreatesButDoesNotStart) {
+  h.config().erase("process");
+  h.write_config();
+  auto r = h.runtime({"create", "np"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(state_json_field("np", "status"), "created");
+  r = h.runtime({"start", "np"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "cannot start container \"np\": its config.json has no process\n");
+  EXPECT_EQ(state_json_field("np", "status"), "created");
+  EXPECT_EQ(h.runtime({"delete", "-f", "np"}).exit_code, 0);
+  EXPECT_TRUE(cgroup_gone("np"));
+  EXPECT_FALSE(std::filesystem::exists(h.state_root() + "/np"));
+}
+
 TEST_F(RuntimeCli, ListAndPsShowTheContainer) {
   h.set_args({"sleep", "100"});
   h.write_config();
