@@ -18,7 +18,7 @@ struct FlagOption {
   unsigned long flag;
 };
 
-constexpr std::array<FlagOption, 28> kFlags{{
+constexpr std::array<FlagOption, 30> kFlags{{
     {"async", true, MS_SYNCHRONOUS},
     {"atime", true, MS_NOATIME},
     {"defaults", false, 0},
@@ -40,6 +40,7 @@ constexpr std::array<FlagOption, 28> kFlags{{
     {"norelatime", true, MS_RELATIME},
     {"nostrictatime", true, MS_STRICTATIME},
     {"nosuid", false, MS_NOSUID},
+    {"nosymfollow", false, MS_NOSYMFOLLOW},
     {"relatime", false, MS_RELATIME},
     {"remount", false, MS_REMOUNT},
     {"ro", false, MS_RDONLY},
@@ -47,6 +48,7 @@ constexpr std::array<FlagOption, 28> kFlags{{
     {"silent", false, MS_SILENT},
     {"strictatime", false, MS_STRICTATIME},
     {"suid", true, MS_NOSUID},
+    {"symfollow", true, MS_NOSYMFOLLOW},
 }};
 
 constexpr std::array<std::pair<std::string_view, unsigned long>, 8> kPropagation{{
@@ -58,6 +60,35 @@ constexpr std::array<std::pair<std::string_view, unsigned long>, 8> kPropagation
     {"rslave", MS_SLAVE | MS_REC},
     {"unbindable", MS_UNBINDABLE},
     {"runbindable", MS_UNBINDABLE | MS_REC},
+}};
+
+// The AT_RECURSIVE options (config.md, [^3]). The access-time options replace the whole
+// MOUNT_ATTR__ATIME field: the kernel takes that field only as a unit.
+struct RecursiveOption {
+  std::string_view name;
+  uint64_t set;
+  uint64_t clear;
+};
+
+constexpr std::array<RecursiveOption, 18> kRecursive{{
+    {"rro", MOUNT_ATTR_RDONLY, 0},
+    {"rrw", 0, MOUNT_ATTR_RDONLY},
+    {"rnosuid", MOUNT_ATTR_NOSUID, 0},
+    {"rsuid", 0, MOUNT_ATTR_NOSUID},
+    {"rnodev", MOUNT_ATTR_NODEV, 0},
+    {"rdev", 0, MOUNT_ATTR_NODEV},
+    {"rnoexec", MOUNT_ATTR_NOEXEC, 0},
+    {"rexec", 0, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", MOUNT_ATTR_NODIRATIME, 0},
+    {"rdiratime", 0, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, 0},
+    {"rsymfollow", 0, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rnoatime", MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME},
+    {"ratime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
+    {"rnorelatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+    {"rstrictatime", MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME},
+    {"rnostrictatime", MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME},
 }};
 
 }  // namespace
@@ -82,8 +113,18 @@ Result<MountFlags> parse_mount_options(const std::vector<std::string>& options, 
     }
     if (o == "idmap" || o == "ridmap") {
       out.idmap = true;
+      out.idmap_recursive = out.idmap_recursive || o == "ridmap";
       continue;
     }
+    bool recursive = false;
+    for (const auto& r : kRecursive) {
+      if (r.name != o) continue;
+      recursive = true;
+      // A later option wins over an earlier one that touched the same attribute.
+      out.recursive_set = (out.recursive_set & ~(r.set | r.clear)) | r.set;
+      out.recursive_clear = (out.recursive_clear & ~(r.set | r.clear)) | r.clear;
+    }
+    if (recursive) continue;
     bool known = false;
     for (const auto& f : kFlags) {
       if (f.name != o) continue;

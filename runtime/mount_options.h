@@ -3,6 +3,7 @@
 // with runc's vocabulary (config.md "Mounts"). Unknown options are filesystem data
 // ("mode=755", "size=64m").
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,11 @@ struct MountFlags {
   bool recursive = false;                    ///< rbind
   bool tmpcopyup = false;
   bool idmap = false;
+  bool idmap_recursive = false;  ///< ridmap
+  /// MOUNT_ATTR_* for the recursive options (rro, rnosuid, ...), applied with
+  /// mount_setattr(AT_RECURSIVE) to the mount and every mount below it.
+  uint64_t recursive_set = 0;
+  uint64_t recursive_clear = 0;
   std::string data{};  ///< comma-joined filesystem options
 };
 

@@ -11,6 +11,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
+#include "runtime/copy_tree.h"
 #include "runtime/mount_options.h"
 #include "runtime/safe_path.h"
 
@@ -118,11 +119,27 @@ Status bind_mount(int root_fd, const Mount& m, const MountFlags& f, const Rootfs
   return {};
 }
 
+// tmpcopyup: the tmpfs starts with what the image has in the directory it covers. The
+// directory below stays reachable through an fd opened before the mount.
+Status copy_up_into_tmpfs(int root_fd, const Mount& m, int below_fd) {
+  auto mounted = open_in_root(root_fd, m.destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (!mounted) return std::move(mounted).error();
+  if (auto st = copy_directory_contents(below_fd, mounted->get()); !st)
+    return std::move(st).error().context("tmpcopyup of " + m.destination);
+  return {};
+}
+
 Status other_mount(int root_fd, const Mount& m, const MountFlags& f, const RootfsConfig& config) {
   bool pseudo = m.type == "proc" || m.type == "sysfs";
   auto target = pseudo ? pseudo_fs_target(root_fd, m) : mkdir_all_in_root(root_fd, m.destination, 0755);
   if (!target) return std::move(target).error();
   std::string what = "mount " + m.type + " on " + m.destination;
+  UniqueFd below;
+  if (f.tmpcopyup) {
+    if (m.type != "tmpfs") return Error(what + ": tmpcopyup needs a tmpfs mount", EINVAL);
+    below.reset(::open(fd_link(target->get()).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!below) return Error::from_errno(what + ": open the directory below");
+  }
   const char* source = m.source.empty() ? m.type.c_str() : m.source.c_str();
   auto st = mount_on_fd(source, target->get(), m.type.c_str(), f.flags & ~MS_REMOUNT, f.data, what);
   if (!st && st.error().code() == EPERM && config.in_user_namespace &&
@@ -135,6 +152,20 @@ Status other_mount(int root_fd, const Mount& m, const MountFlags& f, const Rootf
   }
   if (!st) return st;
   if (m.type == "proc") return check_fs_magic(root_fd, m, PROC_SUPER_MAGIC);
+  if (below) return copy_up_into_tmpfs(root_fd, m, below.get());
+  return {};
+}
+
+// rro, rnosuid, ...: mount_setattr(2) with AT_RECURSIVE, on the mount and every mount below.
+Status apply_recursive_attributes(int root_fd, const Mount& m, const MountFlags& f) {
+  if (f.recursive_set == 0 && f.recursive_clear == 0) return {};
+  auto mounted = open_in_root(root_fd, m.destination, O_PATH);
+  if (!mounted) return std::move(mounted).error();
+  mount_attr attr{};
+  attr.attr_set = f.recursive_set;
+  attr.attr_clr = f.recursive_clear;
+  if (::mount_setattr(mounted->get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0)
+    return Error::from_errno("set recursive mount attributes of " + m.destination);
   return {};
 }
 
@@ -153,6 +184,9 @@ Status apply_propagation(int root_fd, const Mount& m, const MountFlags& f) {
 Status mount_one(int root_fd, const Mount& m, size_t index, const RootfsConfig& config) {
   auto flags = parse_mount_options(m.options, "mounts[" + std::to_string(index) + "].options");
   if (!flags) return std::move(flags).error();
+  if (flags->idmap)
+    return Error("mounts[" + std::to_string(index) + "].options: idmapped mounts are not supported yet",
+                 ENOTSUP);
   Status st;
   if (is_bind(m, *flags)) {
     st = bind_mount(root_fd, m, *flags, config);
@@ -165,6 +199,7 @@ Status mount_one(int root_fd, const Mount& m, size_t index, const RootfsConfig& 
     st = other_mount(root_fd, m, *flags, config);
   }
   if (!st) return st;
+  if (auto s = apply_recursive_attributes(root_fd, m, *flags); !s) return s;
   return apply_propagation(root_fd, m, *flags);
 }
 

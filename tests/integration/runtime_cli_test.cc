@@ -2,6 +2,7 @@
 // cgroups, a busybox bundle, runc's command line and messages.
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -110,6 +111,49 @@ TEST_F(RuntimeCli, ConfigWithoutProcessCreatesButDoesNotStart) {
   EXPECT_EQ(h.runtime({"delete", "-f", "np"}).exit_code, 0);
   EXPECT_TRUE(cgroup_gone("np"));
   EXPECT_FALSE(std::filesystem::exists(h.state_root() + "/np"));
+}
+
+// A tmpfs mounted on a host directory for one test, detached again even if it fails.
+struct ScopedTmpfs {
+  explicit ScopedTmpfs(const std::string& target) : path(target) {
+    std::filesystem::create_directories(path);
+    mounted = ::mount("tmpfs", path.c_str(), "tmpfs", 0, "size=1m") == 0;
+  }
+  ~ScopedTmpfs() {
+    if (mounted) ::umount2(path.c_str(), MNT_DETACH);
+  }
+  ScopedTmpfs(const ScopedTmpfs&) = delete;
+  ScopedTmpfs& operator=(const ScopedTmpfs&) = delete;
+  std::string path;
+  bool mounted = false;
+};
+
+// rro reaches mounts below a bind (plain ro does not); tmpcopyup fills a tmpfs with what
+// the image had in the directory it covers, and writes stay in the tmpfs.
+TEST_F(RuntimeCli, RecursiveMountAttributesAndTmpcopyup) {
+  std::string src = h.dir().path() + "/src";
+  ScopedTmpfs inner(src + "/inner");
+  ASSERT_TRUE(inner.mounted);
+  std::filesystem::create_directories(h.rootfs() + "/data/sub");
+  h.dir().write("bundle/rootfs/data/sub/seed.txt", "seed\n");
+  h.config()["mounts"].push_back({{"destination", "/mnt/r"},
+                                  {"type", "bind"},
+                                  {"source", src},
+                                  {"options", {"rbind", "rro", "rnosuid"}}});
+  h.config()["mounts"].push_back({{"destination", "/data"},
+                                  {"type", "tmpfs"},
+                                  {"source", "tmpfs"},
+                                  {"options", {"tmpcopyup", "mode=755"}}});
+  h.set_args({"sh", "-c",
+              "touch /mnt/r/inner/x 2>/dev/null || echo inner-read-only; "
+              "grep -c ' /mnt/r/inner .*ro,nosuid' /proc/self/mountinfo; "
+              "cat /data/sub/seed.txt; echo w > /data/new && cat /data/new"});
+  h.write_config();
+  auto r = h.runtime({"run", "m1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "inner-read-only\n1\nseed\nw\n");
+  EXPECT_FALSE(std::filesystem::exists(h.rootfs() + "/data/new"));
+  EXPECT_FALSE(std::filesystem::exists(src + "/inner/x"));
 }
 
 TEST_F(RuntimeCli, ListAndPsShowTheContainer) {

@@ -136,6 +136,20 @@ TEST(MountOptions, FlagsPropagationAndData) {
             "mounts[1].options[1]: empty option");
 }
 
+TEST(MountOptions, RecursiveAttributesSymfollowAndIdmap) {
+  auto f =
+      parse_mount_options({"rbind", "rro", "rnosuid", "rnoatime", "rrelatime", "nosymfollow", "ridmap"}, "m");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->recursive_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_RELATIME);
+  EXPECT_EQ(f->recursive_clear, MOUNT_ATTR__ATIME);  // the access-time field as a unit
+  EXPECT_EQ(f->flags, static_cast<unsigned long>(MS_NOSYMFOLLOW));
+  EXPECT_TRUE(f->idmap && f->idmap_recursive);
+  EXPECT_TRUE(f->data.empty());
+  auto g = parse_mount_options({"rro", "rrw"}, "m");
+  EXPECT_EQ(g->recursive_set, 0u);
+  EXPECT_EQ(g->recursive_clear, static_cast<uint64_t>(MOUNT_ATTR_RDONLY));
+}
+
 TEST(Signals, NamesNumbersAndRealtime) {
   EXPECT_EQ(*parse_signal("KILL"), SIGKILL);
   EXPECT_EQ(*parse_signal("sigterm"), SIGTERM);
