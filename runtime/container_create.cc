@@ -234,6 +234,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   auto join = plan_cgroup_join(*layout, group->path(), namespaces->clone_flags);
   if (!join) return std::move(join).error();
 
+  // Before the clone: a child in a new user namespace could no longer idmap host mounts.
+  auto idmapped = prepare_idmapped_mounts(spec, bundle);
+  if (!idmapped) return std::move(idmapped).error();
+
   ChildNamespacesGuard restore_namespaces;
   if (auto st = prepare_parent_namespaces(*namespaces, spec.linux); !st) return std::move(st).error();
   UniqueFd console;
@@ -276,6 +280,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   ctx.cgroup_layout = &*layout;
   ctx.cgroup_path = group->path();
   ctx.state_json = oci_state_json(state, ContainerStatus::Creating).dump();
+  ctx.idmapped_mounts = &*idmapped;
 
   ctx.join_v1_cgroups_self = join->child_moves_itself;
   ctx.unshare_cgroup_namespace = join->child_unshares_cgroupns;

@@ -201,7 +201,8 @@ void run_container_init(InitContext& ctx) {
       .in_user_namespace = ctx.namespaces->new_user || spec.linux.find_namespace("user") != nullptr,
       .new_cgroup_namespace = (ctx.namespaces->clone_flags & CLONE_NEWCGROUP) != 0,
       .cgroup_layout = ctx.cgroup_layout,
-      .cgroup_path = ctx.cgroup_path};
+      .cgroup_path = ctx.cgroup_path,
+      .idmapped_mounts = ctx.idmapped_mounts};
   UniqueFd root_fd = check(ctx, mount_rootfs(rootfs));
   if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
     check(ctx, sync_send(ctx.sync_fd, {SyncType::RunHooks, 0, {}}));

@@ -9,6 +9,7 @@
 
 #include "cgroups/layout.h"
 #include "runtime/capabilities.h"
+#include "runtime/idmapped_mounts.h"
 #include "runtime/namespaces.h"
 #include "runtime/seccomp.h"
 #include "runtime/spec.h"
@@ -35,6 +36,7 @@ struct InitContext {
   bool join_v1_cgroups_self = false;      ///< move into cgroup_path's v1 groups first thing
   bool unshare_cgroup_namespace = false;  ///< create the cgroup ns after that (v1/hybrid)
   std::string state_json{};               ///< for createContainer/startContainer hooks, pid filled in by Go
+  const IdmappedMounts* idmapped_mounts = nullptr;  ///< trees the parent prepared, for the init
 };
 
 /// Runs in the cloned child of `create`; never returns.

@@ -95,16 +95,24 @@ Status check_fs_magic(int root_fd, const Mount& m, long magic) {
   return {};
 }
 
-Status bind_mount(int root_fd, const Mount& m, const MountFlags& f, const RootfsConfig& config) {
+// `idmapped_tree` is the parent's idmapped clone of the source (idmapped_mounts.h), or -1.
+Status bind_mount(int root_fd, const Mount& m, const MountFlags& f, const RootfsConfig& config,
+                  int idmapped_tree) {
   std::string source = m.source;
   if (!source.starts_with("/")) source = config.bundle + "/" + source;
   auto target = bind_target(root_fd, m, source);
   if (!target) return std::move(target).error();
-  unsigned long bind_flags = MS_BIND | (f.recursive ? MS_REC : 0);
-  if (auto st = mount_on_fd(source.c_str(), target->get(), nullptr, bind_flags, "",
-                            "mount " + source + " on " + m.destination);
-      !st)
-    return st;
+  if (idmapped_tree >= 0) {
+    if (::move_mount(idmapped_tree, "", target->get(), "",
+                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+      return Error::from_errno("mount idmapped " + source + " on " + m.destination);
+  } else {
+    unsigned long bind_flags = MS_BIND | (f.recursive ? MS_REC : 0);
+    if (auto st = mount_on_fd(source.c_str(), target->get(), nullptr, bind_flags, "",
+                              "mount " + source + " on " + m.destination);
+        !st)
+      return st;
+  }
   unsigned long extra = f.flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   if (extra != 0) {
     // The first bind ignores every flag but MS_REC; a remount of the new mount applies
@@ -184,12 +192,12 @@ Status apply_propagation(int root_fd, const Mount& m, const MountFlags& f) {
 Status mount_one(int root_fd, const Mount& m, size_t index, const RootfsConfig& config) {
   auto flags = parse_mount_options(m.options, "mounts[" + std::to_string(index) + "].options");
   if (!flags) return std::move(flags).error();
-  if (flags->idmap)
-    return Error("mounts[" + std::to_string(index) + "].options: idmapped mounts are not supported yet",
-                 ENOTSUP);
+  int idmapped_tree = config.idmapped_mounts ? config.idmapped_mounts->fd_for(index) : -1;
+  if (flags->idmap && idmapped_tree < 0)
+    return Error("mounts[" + std::to_string(index) + "]: the idmapped mount was not prepared", EINVAL);
   Status st;
   if (is_bind(m, *flags)) {
-    st = bind_mount(root_fd, m, *flags, config);
+    st = bind_mount(root_fd, m, *flags, config, idmapped_tree);
   } else if (m.type == "cgroup" || m.type == "cgroup2") {
     st = mount_cgroups(root_fd, m, flags->flags, config);
   } else if (m.type.empty()) {

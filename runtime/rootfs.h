@@ -9,6 +9,7 @@
 #include "cgroups/layout.h"
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "runtime/idmapped_mounts.h"
 #include "runtime/spec.h"
 
 namespace skiff::runtime {
@@ -22,6 +23,7 @@ struct RootfsConfig {
   bool new_cgroup_namespace = false;
   const cgroups::Layout* cgroup_layout = nullptr;
   std::string cgroup_path{};  ///< the container's group, relative to each hierarchy root
+  const IdmappedMounts* idmapped_mounts = nullptr;
 };
 
 /// Everything up to (not including) pivot_root: propagation, the rootfs bind, the spec's

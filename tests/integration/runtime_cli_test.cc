@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -154,6 +155,66 @@ TEST_F(RuntimeCli, RecursiveMountAttributesAndTmpcopyup) {
   EXPECT_EQ(r.out, "inner-read-only\n1\nseed\nw\n");
   EXPECT_FALSE(std::filesystem::exists(h.rootfs() + "/data/new"));
   EXPECT_FALSE(std::filesystem::exists(src + "/inner/x"));
+}
+
+// idmap: the bind shows host files through the mount's own mapping (host 0 → 1000 here),
+// without changing them on disk; the same mount without the mapping is refused clearly.
+TEST_F(RuntimeCli, IdmappedBindMount) {
+  std::string src = h.dir().path() + "/idsrc";
+  std::filesystem::create_directories(src);
+  h.dir().write("idsrc/owned-by-root", "x");
+  nlohmann::json mapping = {{{"containerID", 0}, {"hostID", 1000}, {"size", 1}}};
+  h.config()["mounts"].push_back({{"destination", "/mnt/id"},
+                                  {"type", "bind"},
+                                  {"source", src},
+                                  {"options", {"bind", "idmap"}},
+                                  {"uidMappings", mapping},
+                                  {"gidMappings", mapping}});
+  h.set_args({"stat", "-c", "%u:%g", "/mnt/id/owned-by-root"});
+  h.write_config();
+  auto r = h.runtime({"run", "id1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1000:1000\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((src + "/owned-by-root").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+
+  h.config()["mounts"].back().erase("uidMappings");
+  h.config()["mounts"].back().erase("gidMappings");
+  h.write_config();
+  r = h.runtime({"run", "id2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("idmap needs uidMappings and gidMappings, or a user namespace"), std::string::npos)
+      << r.err;
+  EXPECT_TRUE(cgroup_gone("id2"));
+}
+
+// A user namespace: root inside is 100000 outside. A plain bind of a host directory shows
+// its root-owned files as the overflow id; an idmapped bind with the container's own
+// mapping shows them as root.
+TEST_F(RuntimeCli, UserNamespaceAndIdmapWithTheContainersMapping) {
+  std::string src = h.dir().path() + "/idsrc";
+  std::filesystem::create_directories(src);
+  h.dir().write("idsrc/f", "x");
+  // The mapped root (100000 on the host) must be able to reach the bundle, as with runc.
+  std::filesystem::permissions(h.dir().path(), std::filesystem::perms(0711));
+  ASSERT_EQ(run_command({"/bin/chown", "-R", "100000:100000", h.rootfs()}).exit_code, 0);
+  nlohmann::json mapping = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  h.config()["linux"]["namespaces"].push_back({{"type", "user"}});
+  h.config()["linux"]["uidMappings"] = mapping;
+  h.config()["linux"]["gidMappings"] = mapping;
+  h.config()["mounts"].push_back(
+      {{"destination", "/mnt/plain"}, {"type", "bind"}, {"source", src}, {"options", {"bind"}}});
+  h.config()["mounts"].push_back(
+      {{"destination", "/mnt/id"}, {"type", "bind"}, {"source", src}, {"options", {"bind", "idmap"}}});
+  h.set_args({"sh", "-c", "id -u; cat /proc/self/uid_map; stat -c %u /mnt/plain/f /mnt/id/f"});
+  h.write_config();
+  auto r = h.runtime({"run", "u1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, 2), "0\n") << r.out;
+  EXPECT_NE(r.out.find("100000"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.out.ends_with("65534\n0\n")) << r.out;
+  EXPECT_TRUE(cgroup_gone("u1"));
 }
 
 TEST_F(RuntimeCli, ListAndPsShowTheContainer) {
