@@ -15,6 +15,8 @@
 
 namespace skiff::runtime {
 
+class PtyPump;  // console_relay.h
+
 /// Parent of the cgroup of a container whose config.json has no cgroupsPath.
 inline constexpr std::string_view kDefaultCgroupParent = "skiff-runtime";
 
@@ -23,6 +25,7 @@ struct CreateOptions {
   std::string bundle{};  ///< default: the current directory
   std::string pid_file{};
   std::string console_socket{};
+  int console_socket_fd = -1;  ///< a connected console socket instead of a path (ConsoleRelay)
   bool no_pivot = false;
   int preserve_fds = 0;  ///< fds 3..3+N-1 (plus LISTEN_FDS) pass into the container
 };
@@ -65,8 +68,9 @@ int wait_for_exit(pid_t pid);
 
 /// For a process run in the foreground (`run`, `exec` without -d): forwards the signals a
 /// shell sends to its foreground job (HUP INT QUIT TERM USR1 USR2 WINCH CONT) to `pid`
-/// until it exits, then returns wait_for_exit(pid).
-int forward_signals_and_wait(pid_t pid);
+/// until it exits, then returns wait_for_exit(pid). With a `pty` (console_relay.h) it also
+/// relays the terminal, and a window change resizes the pty instead of being forwarded.
+int forward_signals_and_wait(pid_t pid, PtyPump* pty = nullptr);
 
 }  // namespace skiff::runtime
 
@@ -76,6 +80,7 @@ struct ExecOptions {
   std::string id{};
   Process process{};  ///< from --process, or the container's process with the CLI's overrides
   std::string console_socket{};
+  int console_socket_fd = -1;  ///< a connected console socket instead of a path (ConsoleRelay)
   std::string pid_file{};
   int preserve_fds = 0;
 };

@@ -196,7 +196,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   // The spec makes process optional: such a container can be created (its init waits,
   // holding the namespaces) but not started.
   bool terminal = spec.process && spec.process->terminal;
-  if (terminal && options.console_socket.empty())
+  if (terminal && options.console_socket.empty() && options.console_socket_fd < 0)
     return Error("process.terminal is true: cannot allocate a tty without --console-socket", EINVAL);
   auto prepared = prepare_process(spec, store.root());
   if (!prepared) return std::move(prepared).error();
@@ -242,7 +242,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (auto st = prepare_parent_namespaces(*namespaces, spec.linux); !st) return std::move(st).error();
   UniqueFd console;
   if (terminal) {
-    auto c = connect_console_socket(options.console_socket);
+    auto c = open_console_socket(options.console_socket, options.console_socket_fd);
     if (!c) return std::move(c).error();
     console = std::move(*c);
   }

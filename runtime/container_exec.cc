@@ -65,7 +65,7 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   auto spec = container_spec(store, options.id);
   if (!spec) return std::move(spec).error();
   const Process& process = options.process;
-  if (process.terminal && options.console_socket.empty())
+  if (process.terminal && options.console_socket.empty() && options.console_socket_fd < 0)
     return Error("process.terminal is true: cannot allocate a tty without --console-socket", EINVAL);
 
   std::optional<CapabilitySets> caps;
@@ -102,7 +102,7 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   if (!join) return std::move(join).error();
   UniqueFd console;
   if (process.terminal) {
-    auto sock = connect_console_socket(options.console_socket);
+    auto sock = open_console_socket(options.console_socket, options.console_socket_fd);
     if (!sock) return std::move(sock).error();
     console = std::move(*sock);
   }

@@ -19,6 +19,7 @@
 #include "common/files.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "runtime/console_relay.h"
 #include "runtime/container.h"
 #include "runtime/hooks.h"
 #include "runtime/spec_parse.h"
@@ -249,7 +250,7 @@ int wait_for_exit(pid_t pid) {
   return 255;
 }
 
-int forward_signals_and_wait(pid_t pid) {
+int forward_signals_and_wait(pid_t pid, PtyPump* pty) {
   sigset_t forwarded;
   sigemptyset(&forwarded);
   for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT})
@@ -257,16 +258,30 @@ int forward_signals_and_wait(pid_t pid) {
   sigprocmask(SIG_BLOCK, &forwarded, nullptr);
   UniqueFd signals(::signalfd(-1, &forwarded, SFD_CLOEXEC));
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  std::array<pollfd, 2> fds{{{pidfd.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}}};
+  std::array<pollfd, 4> fds{
+      {{pidfd.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}}};
   while (pidfd && signals) {
+    // poll ignores negative fds: a closed stdin or pty drops out by itself.
+    fds[2].fd = pty ? pty->input() : -1;
+    fds[3].fd = pty ? pty->master() : -1;
     if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
     if (fds[0].revents & POLLIN) break;
     if (fds[1].revents & POLLIN) {
       signalfd_siginfo info{};
-      if (::read(signals.get(), &info, sizeof info) == sizeof info)
-        ::syscall(SYS_pidfd_send_signal, pidfd.get(), static_cast<int>(info.ssi_signo), nullptr, 0);
+      if (::read(signals.get(), &info, sizeof info) == sizeof info) {
+        int sig = static_cast<int>(info.ssi_signo);
+        // The kernel signals the pty's foreground group itself when its size changes.
+        if (pty && sig == SIGWINCH) {
+          pty->copy_window_size();
+        } else {
+          ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0);
+        }
+      }
     }
+    if (pty && (fds[2].revents & (POLLIN | POLLHUP))) pty->on_input_ready();
+    if (pty && (fds[3].revents & (POLLIN | POLLHUP | POLLERR))) pty->on_master_ready();
   }
+  if (pty) pty->drain();
   return wait_for_exit(pid);
 }
 

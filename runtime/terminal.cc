@@ -17,8 +17,11 @@ using common::Result;
 using common::Status;
 using common::UniqueFd;
 
-Result<UniqueFd> connect_console_socket(const std::string& path) {
-  return connect_unix_socket(path, "--console-socket " + path);
+Result<UniqueFd> open_console_socket(const std::string& path, int connected_fd) {
+  if (connected_fd < 0) return connect_unix_socket(path, "--console-socket " + path);
+  UniqueFd fd(::fcntl(connected_fd, F_DUPFD_CLOEXEC, 3));
+  if (!fd) return Error::from_errno("duplicate the console socket");
+  return fd;
 }
 
 Status send_fd(int socket, const std::string& name, int fd) {

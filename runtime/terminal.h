@@ -12,8 +12,9 @@
 
 namespace skiff::runtime {
 
-/// Parent, before clone: connects to the caller's console socket.
-common::Result<common::UniqueFd> connect_console_socket(const std::string& path);
+/// Parent, before clone: connects to the caller's console socket, or duplicates
+/// `connected_fd` when the runtime relays the terminal itself (console_relay.h).
+common::Result<common::UniqueFd> open_console_socket(const std::string& path, int connected_fd = -1);
 
 /// Init, after pivot_root: opens /dev/ptmx, sends the master over `console_socket`, makes
 /// the slave the controlling terminal and stdin/stdout/stderr. Returns the slave's path

@@ -9,6 +9,7 @@
 #include "cmd/runtime/cli.h"
 #include "common/files.h"
 #include "common/strings.h"
+#include "runtime/console_relay.h"
 #include "runtime/container.h"
 #include "runtime/spec_parse.h"
 
@@ -97,14 +98,29 @@ Result<runtime::Process> process_from_flags(const Globals& g, const ExecCliOptio
 void exec(Globals& g, const ExecCliOptions& o) {
   auto process = o.process_file.empty() ? process_from_flags(g, o) : process_from_file(o.process_file);
   if (!process) return g.fail(process.error());
+  // exec -t in the foreground without --console-socket: we relay the terminal, as runc does.
+  std::optional<runtime::ConsoleRelay> relay;
+  if (process->terminal && !o.detach && o.console_socket.empty()) {
+    auto r = runtime::ConsoleRelay::open();
+    if (!r) return g.fail(r.error());
+    relay = std::move(*r);
+  }
   runtime::ExecOptions options{.id = o.id,
                                .process = std::move(*process),
                                .console_socket = o.console_socket,
+                               .console_socket_fd = relay ? relay->container_end() : -1,
                                .pid_file = o.pid_file,
                                .preserve_fds = o.preserve_fds};
   auto pid = runtime::exec_in_container(g.store(), options);
   if (!pid) return g.fail(pid.error());
-  if (!o.detach) g.exit_code = runtime::forward_signals_and_wait(*pid);
+  if (o.detach) return;
+  std::optional<runtime::PtyPump> pty;
+  if (relay) {
+    auto master = relay->take_master();
+    if (!master) return g.fail(master.error());
+    if (*master) pty.emplace(std::move(**master));
+  }
+  g.exit_code = runtime::forward_signals_and_wait(*pid, pty ? &*pty : nullptr);
 }
 
 }  // namespace

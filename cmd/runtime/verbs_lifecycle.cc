@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cmd/runtime/cli.h"
+#include "runtime/console_relay.h"
 #include "runtime/container.h"
 
 namespace skiff::cli {
@@ -66,14 +67,34 @@ void add_lifecycle_verbs(CLI::App& app, Globals& g) {
   run->callback([&g, o] {
     if (!g.setup() || !g.protect_exe()) return;
     auto store = g.store();
-    auto pid = runtime::create_container(store, o->run_opts);
+    // In the foreground without --console-socket a terminal is relayed by us, as runc does.
+    std::optional<runtime::ConsoleRelay> relay;
+    runtime::CreateOptions options = o->run_opts;
+    if (!o->detach && options.console_socket.empty()) {
+      auto r = runtime::ConsoleRelay::open();
+      if (!r) return g.fail(r.error());
+      relay = std::move(*r);
+      options.console_socket_fd = relay->container_end();
+    }
+    auto pid = runtime::create_container(store, options);
     if (!pid) return g.fail(pid.error());
+    std::optional<common::UniqueFd> master;
+    if (relay) {
+      auto m = relay->take_master();
+      if (!m) {
+        (void)runtime::delete_container(store, options.id, true);
+        return g.fail(m.error());
+      }
+      master = std::move(*m);
+    }
     if (auto st = runtime::start_container(store, o->run_opts.id); !st) {
       (void)runtime::delete_container(store, o->run_opts.id, true);
       return g.fail(st.error());
     }
     if (o->detach) return;
-    g.exit_code = runtime::forward_signals_and_wait(*pid);
+    std::optional<runtime::PtyPump> pty;
+    if (master) pty.emplace(std::move(*master));
+    g.exit_code = runtime::forward_signals_and_wait(*pid, pty ? &*pty : nullptr);
     if (!o->keep) (void)runtime::delete_container(store, o->run_opts.id, true);
   });
 

@@ -217,6 +217,33 @@ TEST_F(RuntimeCli, UserNamespaceAndIdmapWithTheContainersMapping) {
   EXPECT_TRUE(cgroup_gone("u1"));
 }
 
+// In the foreground without --console-socket the runtime relays the pty itself (runc's
+// behaviour): what the user types reaches the shell, its output comes back through the
+// terminal (CRLF line ends), and the exit code passes through; the same for exec -t.
+TEST_F(RuntimeCli, ForegroundTerminalIsRelayedWithoutAConsoleSocket) {
+  h.config()["process"]["terminal"] = true;
+  h.set_args({"sh"});
+  h.write_config();
+  auto r = h.runtime({"run", "pty1"}, "tty\necho typed-$((1+2))\nexit 5\n");
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_NE(r.out.find("/dev/pts/0\r\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("typed-3\r\n"), std::string::npos) << r.out;
+
+  h.config()["process"]["terminal"] = false;
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  ASSERT_EQ(h.runtime({"run", "-d", "pty2"}).exit_code, 0);
+  r = h.runtime({"exec", "-t", "pty2", "sh"}, "tty\nexit 7\n");
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_NE(r.out.find("/dev/pts/"), std::string::npos) << r.out;
+  h.config()["process"]["terminal"] = true;
+  h.write_config();
+  r = h.runtime({"run", "-d", "pty3"});  // detached, a terminal still needs a socket
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--console-socket"), std::string::npos) << r.err;
+  EXPECT_EQ(h.runtime({"delete", "-f", "pty2"}).exit_code, 0);
+}
+
 TEST_F(RuntimeCli, ListAndPsShowTheContainer) {
   h.set_args({"sleep", "100"});
   h.write_config();
