@@ -86,8 +86,12 @@ Result<IdmappedMounts> prepare_idmapped_mounts(const Spec& spec, const std::stri
     attr.attr_set = MOUNT_ATTR_IDMAP;
     attr.userns_fd = static_cast<uint64_t>(userns->get());
     unsigned setattr_flags = AT_EMPTY_PATH | (flags->idmap_recursive ? AT_RECURSIVE : 0);
-    if (::mount_setattr(tree.get(), "", setattr_flags, &attr, sizeof attr) != 0)
+    if (::mount_setattr(tree.get(), "", setattr_flags, &attr, sizeof attr) != 0) {
+      // EINVAL: the filesystem cannot be idmapped (tmpfs before Linux 6.3, for one).
+      if (errno == EINVAL)
+        return Error(where + ": the filesystem of " + source + " does not support idmapped mounts", EINVAL);
       return Error::from_errno(where + ": idmap the mount of " + source);
+    }
     if (out.trees.size() <= i) out.trees.resize(i + 1);
     out.trees[i] = std::move(tree);
   }
