@@ -58,7 +58,8 @@ Result<pid_t> clone_child(uint64_t flags, int cgroup_fd, int* pidfd) {
   CloneArgs args;
   args.flags = flags | (pidfd ? kClonePidfd : 0);
   args.pidfd = pidfd ? reinterpret_cast<uint64_t>(pidfd) : 0;
-  args.exit_signal = SIGCHLD;
+  // With CLONE_PARENT the kernel takes the exit signal from the caller (it must be 0 here).
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
   args.cgroup = (flags & kCloneIntoCgroup) ? static_cast<uint64_t>(cgroup_fd) : 0;
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0) return Error::from_errno("clone3");

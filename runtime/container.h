@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cgroups/cgroup.h"
 #include "common/error.h"
 #include "runtime/spec.h"
 #include "runtime/state.h"
@@ -52,6 +53,9 @@ struct LoadedContainer {
   ContainerStatus status = ContainerStatus::Stopped;  ///< live, from the kernel
 };
 common::Result<LoadedContainer> load_container(const StateStore& store, const std::string& id);
+/// The container's cgroup. A rootless container created without cgroup access has none:
+/// that is an error naming the container and why.
+common::Result<cgroups::Cgroup> open_container_cgroup(const ContainerState& state);
 
 /// The config.json the container was created from (a copy kept in its state directory).
 common::Result<Spec> container_spec(const StateStore& store, const std::string& id);

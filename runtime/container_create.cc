@@ -129,6 +129,19 @@ cgroups::Resources effective_resources(const Spec& spec) {
   return r;
 }
 
+// Rootless (as runc): without write access to the cgroup tree, a container that asks for no
+// limits runs without a cgroup of its own. Device rules alone do not count: an
+// unprivileged user cannot create device nodes anyway.
+bool may_run_without_cgroup(const Error& error, const Spec& spec) {
+  if (::geteuid() == 0) return false;
+  if (error.code() != EACCES && error.code() != EPERM && error.code() != EROFS) return false;
+  if (!spec.linux.resources) return true;
+  cgroups::Resources limits = *spec.linux.resources;
+  limits.devices.reset();
+  return !limits.memory && !limits.cpu && !limits.pids && !limits.block_io &&
+         limits.hugepage_limits.empty() && !limits.network && limits.rdma.empty() && limits.unified.empty();
+}
+
 struct Prepared {
   std::optional<CapabilitySets> capabilities{};
   std::optional<CompiledSeccomp> seccomp{};
@@ -222,16 +235,21 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (!layout) return std::move(layout).error();
   std::string cgroup_path =
       spec.linux.cgroups_path.empty() ? default_cgroup_path(options.id) : spec.linux.cgroups_path;
-  auto group = cgroups::Cgroup::create(*layout, cgroup_path);
-  if (!group) return std::move(group).error().context("linux.cgroupsPath");
-  if (spec.linux.resources) {
+  std::optional<cgroups::Cgroup> group;
+  if (auto created = cgroups::Cgroup::create(*layout, cgroup_path)) {
+    group.emplace(std::move(*created));
+  } else if (!may_run_without_cgroup(created.error(), spec)) {
+    return std::move(created).error().context("linux.cgroupsPath");
+  }
+  if (group && spec.linux.resources) {
     if (auto st = group->apply(effective_resources(spec)); !st)
       return std::move(st).error().context("linux.resources");
   }
   // No cgroup.procs write by the parent: it waits for an RCU grace period (4-20 ms after an
   // idle moment). The init is born in its unified cgroup (CLONE_INTO_CGROUP) and moves
   // itself into the v1 hierarchies (cgroups::move_self_into_v1). See docs/performance.md.
-  auto join = plan_cgroup_join(*layout, group->path(), namespaces->clone_flags);
+  Result<CgroupJoin> join = CgroupJoin{.clone_flags = namespaces->clone_flags};
+  if (group) join = plan_cgroup_join(*layout, group->path(), namespaces->clone_flags);
   if (!join) return std::move(join).error();
 
   // Before the clone: a child in a new user namespace could no longer idmap host mounts.
@@ -254,7 +272,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   state.id = options.id;
   state.bundle = bundle;
   state.rootfs = rootfs;
-  state.cgroup_path = group->path();
+  state.cgroup_path = group ? group->path() : std::string();
   state.annotations = spec.annotations;
   state.poststart_hooks = !spec.hooks.poststart.empty();
   state.poststop_hooks = !spec.hooks.poststop.empty();
@@ -278,7 +296,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   ctx.capabilities = prepared->capabilities;
   ctx.seccomp = std::move(prepared->seccomp);
   ctx.cgroup_layout = &*layout;
-  ctx.cgroup_path = group->path();
+  ctx.cgroup_path = state.cgroup_path;
   ctx.state_json = oci_state_json(state, ContainerStatus::Creating).dump();
   ctx.idmapped_mounts = &*idmapped;
 
@@ -294,7 +312,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   ChildGuard child(pid, UniqueFd(pidfd));
   sync->child.reset();
   console.reset();
-  if (join->parent_adds_process) {
+  if (group && join->parent_adds_process) {
     if (auto st = group->add_process(pid); !st) return std::move(st).error();
   }
   if (namespaces->new_user) {
@@ -318,7 +336,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
       return std::move(st).error().context("--pid-file");
   }
   child.release();
-  group->release();
+  if (group) group->release();
   dir_guard.release();
   return state.pid;
 }

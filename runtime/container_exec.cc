@@ -7,8 +7,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <array>
 
 #include "cgroups/cgroup.h"
 #include "common/files.h"
@@ -54,6 +58,42 @@ Result<NamespacePlan> init_namespaces(const Spec& spec, pid_t init) {
   return plan;
 }
 
+// A short-lived helper joins `joins` (user namespace first) and clones the exec process
+// with CLONE_PARENT, so that it is our child exactly as in the privileged path; the helper
+// reports its pid through a pipe and exits. Returns 0 in the exec process.
+Result<pid_t> clone_via_helper(uint64_t flags, int cgroup_fd, const std::vector<JoinedNamespace>& joins) {
+  std::array<int, 2> pipe_fds{};
+  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) return Error::from_errno("create a pipe");
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+  auto helper = clone_child(0, -1, nullptr);
+  if (!helper) return std::move(helper).error();
+  if (*helper == 0) {
+    int64_t result = -1;
+    for (const auto& j : joins) {
+      if (::setns(j.fd.get(), j.flag) != 0) {
+        result = -errno;
+        break;
+      }
+    }
+    if (result == -1) {
+      auto child = clone_child(flags | CLONE_PARENT, cgroup_fd, nullptr);
+      if (child && *child == 0) return pid_t{0};
+      result = child ? *child : -child.error().code();
+    }
+    (void)!::write(write_end.get(), &result, sizeof result);
+    ::_exit(0);
+  }
+  write_end.reset();
+  int64_t result = 0;
+  ssize_t n = ::read(read_end.get(), &result, sizeof result);
+  while (::waitpid(*helper, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  if (n != sizeof result) return Error("the namespace helper died", EPROTO);
+  if (result < 0) return Error::from_errno("join the container's namespaces", static_cast<int>(-result));
+  return static_cast<pid_t>(result);
+}
+
 }  // namespace
 
 Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& options) {
@@ -82,6 +122,18 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   }
   auto plan = init_namespaces(*spec, c->state.pid);
   if (!plan) return std::move(plan).error();
+  // Rootless: the pid namespace can only be joined from inside the container's user
+  // namespace, which a process never leaves again; a helper does it (clone_via_helper).
+  std::vector<JoinedNamespace> helper_joins;
+  if (::geteuid() != 0) {
+    for (auto& j : plan->joins)
+      if (j.flag == CLONE_NEWUSER || j.flag == CLONE_NEWPID || j.flag == CLONE_NEWTIME)
+        helper_joins.push_back(std::move(j));
+    std::erase_if(plan->joins, [](const JoinedNamespace& j) { return !j.fd; });
+    // The order the kernel needs: user first, then the others.
+    std::stable_partition(helper_joins.begin(), helper_joins.end(),
+                          [](const JoinedNamespace& j) { return j.flag == CLONE_NEWUSER; });
+  }
   ChildNamespacesGuard restore_namespaces;
   for (auto& j : plan->joins) {
     if (j.flag == CLONE_NEWPID && ::setns(j.fd.get(), CLONE_NEWPID) != 0)
@@ -94,12 +146,18 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
 
   auto layout = cgroups::detect_layout();
   if (!layout) return std::move(layout).error();
-  auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path);
-  if (!group) return std::move(group).error();
   // The exec process joins namespaces with setns, so it creates none: it is born in the
   // unified cgroup and moves itself into the v1 hierarchies before it joins a user ns.
-  auto join = plan_cgroup_join(*layout, group->path(), 0);
-  if (!join) return std::move(join).error();
+  // A rootless container without a cgroup has nothing to join.
+  Result<CgroupJoin> join = CgroupJoin{};
+  std::optional<cgroups::Cgroup> group;
+  if (!c->state.cgroup_path.empty()) {
+    auto opened = cgroups::Cgroup::open(*layout, c->state.cgroup_path);
+    if (!opened) return std::move(opened).error();
+    group.emplace(std::move(*opened));
+    join = plan_cgroup_join(*layout, group->path(), 0);
+    if (!join) return std::move(join).error();
+  }
   UniqueFd console;
   if (process.terminal) {
     auto sock = open_console_socket(options.console_socket, options.console_socket_fd);
@@ -122,10 +180,12 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   ctx.seccomp = std::move(seccomp);
 
   ctx.cgroup_layout = &*layout;
-  ctx.cgroup_path = group->path();
+  ctx.cgroup_path = group ? group->path() : std::string();
   ctx.join_v1_cgroups_self = join->child_moves_itself;
 
-  auto cloned = clone_child(join->clone_flags, join->unified_fd.get(), nullptr);
+  auto cloned = helper_joins.empty()
+                    ? clone_child(join->clone_flags, join->unified_fd.get(), nullptr)
+                    : clone_via_helper(join->clone_flags, join->unified_fd.get(), helper_joins);
   if (!cloned) return std::move(cloned).error().context("start the exec process");
   pid_t pid = *cloned;
   if (pid == 0) run_exec_init(ctx);
@@ -136,7 +196,7 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
     ::waitpid(pid, nullptr, 0);
     return e;
   };
-  if (join->parent_adds_process) {
+  if (group && join->parent_adds_process) {
     if (auto st = group->add_process(pid); !st) return fail(std::move(st).error());
   }
   if (auto st = sync_send_to_child(sync->parent.get(), {SyncType::Go, pid, {}}); !st)

@@ -37,12 +37,6 @@ std::string quoted(const std::string& id) {
   return "container \"" + id + "\"";
 }
 
-Result<cgroups::Cgroup> open_group(const ContainerState& state) {
-  auto layout = cgroups::detect_layout();
-  if (!layout) return std::move(layout).error();
-  return cgroups::Cgroup::open(*layout, state.cgroup_path);
-}
-
 UniqueFd open_pidfd(const ContainerState& state) {
   return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, state.pid, 0)));
 }
@@ -78,6 +72,14 @@ Status run_poststop(const StateStore& store, const LoadedContainer& c) {
 }
 
 }  // namespace
+
+Result<cgroups::Cgroup> open_container_cgroup(const ContainerState& state) {
+  if (state.cgroup_path.empty())
+    return Error(quoted(state.id) + " has no cgroup: it was created rootless without access to one", ENOTSUP);
+  auto layout = cgroups::detect_layout();
+  if (!layout) return std::move(layout).error();
+  return cgroups::Cgroup::open(*layout, state.cgroup_path);
+}
 
 Result<LoadedContainer> load_container(const StateStore& store, const std::string& id) {
   auto state = store.load(id);
@@ -137,8 +139,8 @@ Status start_container(const StateStore& store, const std::string& id) {
 Status kill_container(const StateStore& store, const std::string& id, int signal, bool all) {
   auto c = load_container(store, id);
   if (!c) return std::move(c).error();
-  if (all) {
-    auto group = open_group(c->state);
+  if (all && !c->state.cgroup_path.empty()) {
+    auto group = open_container_cgroup(c->state);
     if (!group) return std::move(group).error();
     if (c->status == ContainerStatus::Paused && signal == SIGKILL) return group->kill_all(SIGKILL);
     auto pids = group->processes();
@@ -164,7 +166,9 @@ Status delete_container(const StateStore& store, const std::string& id, bool for
         EBUSY);
   auto layout = cgroups::detect_layout();
   if (!layout) return std::move(layout).error();
-  if (auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path)) {
+  if (c->state.cgroup_path.empty()) {
+    if (c->status != ContainerStatus::Stopped) (void)signal_init(c->state, SIGKILL);
+  } else if (auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path)) {
     // Kills everything left (a created init waiting on its fifo, or with -f the running
     // container), thawing a paused group first, then removes the group.
     if (auto st = group->destroy(); !st) return st;
@@ -183,7 +187,7 @@ Status pause_container(const StateStore& store, const std::string& id) {
   auto c = load_container(store, id);
   if (!c) return std::move(c).error();
   if (c->status != ContainerStatus::Running) return Error(quoted(id) + " is not running", EINVAL);
-  auto group = open_group(c->state);
+  auto group = open_container_cgroup(c->state);
   if (!group) return std::move(group).error();
   if (auto st = group->freeze(); !st) return st;
   c->state.status = ContainerStatus::Paused;
@@ -194,7 +198,7 @@ Status resume_container(const StateStore& store, const std::string& id) {
   auto c = load_container(store, id);
   if (!c) return std::move(c).error();
   if (c->status != ContainerStatus::Paused) return Error(quoted(id) + " is not paused", EINVAL);
-  auto group = open_group(c->state);
+  auto group = open_container_cgroup(c->state);
   if (!group) return std::move(group).error();
   if (auto st = group->thaw(); !st) return st;
   c->state.status = ContainerStatus::Running;
@@ -204,7 +208,12 @@ Status resume_container(const StateStore& store, const std::string& id) {
 Result<std::vector<pid_t>> container_processes(const StateStore& store, const std::string& id) {
   auto c = load_container(store, id);
   if (!c) return std::move(c).error();
-  auto group = open_group(c->state);
+  if (c->state.cgroup_path.empty()) {
+    // Rootless without a cgroup: the init is the one process the runtime can name.
+    if (c->status == ContainerStatus::Stopped) return std::vector<pid_t>{};
+    return std::vector<pid_t>{c->state.pid};
+  }
+  auto group = open_container_cgroup(c->state);
   if (!group) return std::move(group).error();
   return group->processes();
 }

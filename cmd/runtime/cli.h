@@ -10,8 +10,12 @@
 
 namespace skiff::cli {
 
+/// /run/skiff-runtime for root; for other users $XDG_RUNTIME_DIR/skiff-runtime (as runc
+/// uses $XDG_RUNTIME_DIR/runc), since they cannot write /run.
+std::string default_root();
+
 struct Globals {
-  std::string root = "/run/skiff-runtime";
+  std::string root = default_root();
   std::string log_file{};
   std::string log_format = "text";
   bool debug = false;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cmd/runtime/cli.h"
 #include "common/log.h"
@@ -34,6 +35,12 @@ bool Globals::setup() {
     return false;
   }
   return true;
+}
+
+std::string default_root() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  if (::geteuid() != 0 && xdg != nullptr && *xdg == '/') return std::string(xdg) + "/skiff-runtime";
+  return "/run/skiff-runtime";
 }
 
 bool Globals::protect_exe() {

@@ -125,9 +125,7 @@ void update(Globals& g, const ConfigOptions& o) {
   auto c = runtime::load_container(g.store(), o.update_id);
   if (!c) return g.fail(c.error());
   if (c->status == runtime::ContainerStatus::Stopped) return g.fail(Error("container not running", ESRCH));
-  auto layout = cgroups::detect_layout();
-  if (!layout) return g.fail(layout.error());
-  auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path);
+  auto group = runtime::open_container_cgroup(c->state);
   if (!group) return g.fail(group.error());
   g.check(group->apply(*resources));
 }

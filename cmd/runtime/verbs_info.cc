@@ -137,9 +137,7 @@ void events(Globals& g, const InfoOptions& o) {
       if (o.events_stats) g.fail(common::Error("container not running", ESRCH));
       return;
     }
-    auto layout = cgroups::detect_layout();
-    if (!layout) return g.fail(layout.error());
-    auto group = cgroups::Cgroup::open(*layout, c->state.cgroup_path);
+    auto group = runtime::open_container_cgroup(c->state);
     if (!group) return g.fail(group.error());
     auto stats = group->stats();
     if (!stats) return g.fail(stats.error());

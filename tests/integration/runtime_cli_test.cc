@@ -246,6 +246,59 @@ TEST_F(RuntimeCli, ForegroundTerminalIsRelayedWithoutAConsoleSocket) {
   EXPECT_EQ(h.runtime({"delete", "-f", "pty2"}).exit_code, 0);
 }
 
+// Rootless, as runc does it: an unprivileged user (nobody) with a user namespace that maps
+// only its own uid. Without write access to the cgroup tree the container runs without a
+// cgroup of its own; exec, ps, kill and delete still work, and asking for limits is an
+// error that says why.
+TEST_F(RuntimeCli, RootlessAsAnUnprivilegedUser) {
+  const std::string setpriv = "/usr/bin/setpriv";
+  if (!std::filesystem::exists(setpriv)) GTEST_SKIP() << "no " << setpriv;
+  const std::string dir = h.dir().path();
+  std::filesystem::permissions(dir, std::filesystem::perms(0711));
+  // The user runs its own copy of the binary, and owns the bundle and the state root.
+  std::string binary = dir + "/skiff-runtime";
+  std::filesystem::copy_file(h.binary, binary);
+  ASSERT_EQ(h.runtime({"spec", "--rootless", "--bundle", dir}).exit_code, 0);
+  h.config() = nlohmann::json::parse(h.dir().read("config.json"));
+  nlohmann::json mapping = {{{"containerID", 0}, {"hostID", 65534}, {"size", 1}}};
+  h.config()["linux"]["uidMappings"] = mapping;
+  h.config()["linux"]["gidMappings"] = mapping;
+  h.config()["process"]["terminal"] = false;
+  h.set_args({"sleep", "100"});
+  h.write_config();
+  std::string root = dir + "/rootless-state";
+  std::filesystem::create_directories(root);
+  ASSERT_EQ(run_command({"/bin/chown", "-R", "65534:65534", h.bundle(), root}).exit_code, 0);
+  auto as_nobody = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", binary, "--root", root};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  };
+
+  auto r = as_nobody({"run", "-d", "--bundle", h.bundle(), "rl1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = as_nobody({"exec", "rl1", "sh", "-c", "id -u; cat /proc/self/uid_map"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.starts_with("0\n")) << r.out;
+  EXPECT_NE(r.out.find("65534"), std::string::npos) << r.out;
+  r = as_nobody({"ps", "-f", "json", "rl1"});
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 1u) << r.out << r.err;
+  r = as_nobody({"pause", "rl1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("has no cgroup"), std::string::npos) << r.err;
+  EXPECT_EQ(as_nobody({"delete", "-f", "rl1"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(root + "/rl1"));
+
+  h.config()["linux"]["resources"] = {{"memory", {{"limit", 64 << 20}}}};
+  h.write_config();
+  r = as_nobody({"run", "--bundle", h.bundle(), "rl2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("linux.cgroupsPath: create cgroup"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("permission denied"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(root + "/rl2"));
+}
+
 TEST_F(RuntimeCli, ListAndPsShowTheContainer) {
   h.set_args({"sleep", "100"});
   h.write_config();
