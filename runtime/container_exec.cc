@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 
 #include "cgroups/cgroup.h"
 #include "common/files.h"
@@ -20,6 +21,7 @@
 #include "runtime/clone.h"
 #include "runtime/container.h"
 #include "runtime/init.h"
+#include "runtime/seccomp.h"
 #include "runtime/seccomp_cache.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -92,6 +94,33 @@ Result<pid_t> clone_via_helper(uint64_t flags, int cgroup_fd, const std::vector<
   if (n != sizeof result) return Error("the namespace helper died", EPROTO);
   if (result < 0) return Error::from_errno("join the container's namespaces", static_cast<int>(-result));
   return static_cast<pid_t>(result);
+}
+
+// Until the exec process is ready: a seccomp filter with SCMP_ACT_NOTIFY gives it a new
+// listener fd, which goes to linux.seccomp.listenerPath with the container's state, as
+// for the init (runc does the same for exec).
+Status await_exec_ready(int sync_fd, pid_t pid, const Spec& spec, const ContainerState& state) {
+  for (;;) {
+    UniqueFd received;
+    auto message = sync_receive(sync_fd, &received);
+    if (!message) return std::move(message).error().context("the exec process");
+    switch (message->type) {
+      case SyncType::SendListener: {
+        const Seccomp& s = *spec.linux.seccomp;
+        std::string json = seccomp_process_state_json(oci_state_json(state, ContainerStatus::Running), pid,
+                                                      s.listener_metadata);
+        if (auto st = send_seccomp_listener(received.get(), s.listener_path, json); !st)
+          return std::move(st).error().context("linux.seccomp.listenerPath");
+        break;
+      }
+      case SyncType::Ready:
+        return {};
+      case SyncType::Failed:
+        return Error(message->text, static_cast<int>(message->value));
+      default:
+        return Error("unexpected message from the exec process", EPROTO);
+    }
+  }
 }
 
 }  // namespace
@@ -201,7 +230,7 @@ Result<pid_t> exec_in_container(const StateStore& store, const ExecOptions& opti
   }
   if (auto st = sync_send_to_child(sync->parent.get(), {SyncType::Go, pid, {}}); !st)
     return fail(std::move(st).error());
-  if (auto st = sync_expect(sync->parent.get(), SyncType::Ready, "the exec process"); !st)
+  if (auto st = await_exec_ready(sync->parent.get(), pid, *spec, c->state); !st)
     return fail(std::move(st).error());
   if (!options.pid_file.empty()) {
     if (auto st = common::write_file_atomic(options.pid_file, std::to_string(pid), 0644,

@@ -2,20 +2,26 @@
 // cgroups, a busybox bundle, runc's command line and messages.
 
 #include <gtest/gtest.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "cgroups/layout.h"
 #include "runtime/seccomp.h"
 #include "runtime/terminal.h"
+#include "runtime/unix_socket.h"
 #include "tests/support/runtime_harness.h"
 
 namespace skiff::testing {
@@ -535,6 +541,102 @@ TEST_F(RuntimeCli, HooksSeeTheStateAndAFailingHookUnwinds) {
   r = h.runtime({"create", "k3"});
   EXPECT_EQ(r.err, "hooks.prestart[0] /bin/sleep: timed out after 1s\n");
   EXPECT_TRUE(cgroup_gone("k3"));
+}
+
+// A seccomp agent for SCMP_ACT_NOTIFY: accepts listener fds on a unix socket (the
+// runtime sends one per filter, with the container's state) and answers every
+// notification with EACCES, until the filter's processes are gone.
+class SeccompAgent {
+ public:
+  explicit SeccompAgent(const std::string& path) {
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    ok_ = ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+          ::listen(listener_, 4) == 0;
+  }
+  ~SeccompAgent() {
+    ::shutdown(listener_, SHUT_RDWR);
+    for (auto& t : threads_) t.join();
+    ::close(listener_);
+  }
+  bool ok() const { return ok_; }
+  /// Serves the next `count` connections in the background.
+  void serve(int count) {
+    threads_.emplace_back([this, count] {
+      std::vector<std::thread> handlers;
+      for (int i = 0; i < count; ++i) {
+        int conn = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (conn < 0) break;
+        handlers.emplace_back([this, conn] { handle(conn); });
+      }
+      for (auto& h : handlers) h.join();
+    });
+  }
+  std::vector<std::string> states() {
+    std::lock_guard lock(mu_);
+    return states_;
+  }
+
+ private:
+  void handle(int conn) {
+    std::string buf(65536, '\0');
+    std::array<iovec, 1> iov{{{buf.data(), buf.size()}}};
+    common::UniqueFd fd;
+    auto n = runtime::receive_with_fd(conn, iov, &fd, "agent");
+    ::close(conn);
+    if (!n || !fd) return;
+    {
+      std::lock_guard lock(mu_);
+      states_.push_back(buf.substr(0, *n));
+    }
+    for (;;) {
+      pollfd p{fd.get(), POLLIN, 0};
+      if (::poll(&p, 1, 10000) <= 0 || (p.revents & (POLLHUP | POLLERR))) return;
+      seccomp_notif req{};
+      if (::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+      seccomp_notif_resp resp{};
+      resp.id = req.id;
+      resp.error = -EACCES;
+      (void)::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+  }
+  int listener_ = -1;
+  bool ok_ = false;
+  std::mutex mu_;
+  std::vector<std::string> states_;
+  std::vector<std::thread> threads_;
+};
+
+// SCMP_ACT_NOTIFY: the listener goes to linux.seccomp.listenerPath with the state, for
+// the init and for every exec'd process (each has its own filter), and the agent decides.
+TEST_F(RuntimeCli, SeccompNotifyReachesTheAgentForRunAndExec) {
+  std::string socket_path = h.dir().path() + "/agent.sock";
+  SeccompAgent agent(socket_path);
+  ASSERT_TRUE(agent.ok());
+  agent.serve(2);
+  h.config()["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"listenerPath", socket_path},
+      {"listenerMetadata", "test-meta"},
+      {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_NOTIFY"}}}}};
+  h.set_args({"sh", "-c", "mkdir /a 2>/dev/null || echo denied-a; exec sleep 100"});
+  h.write_config();
+  auto r = h.runtime({"run", "-d", "sn1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = h.runtime({"exec", "sn1", "sh", "-c", "mkdir /b 2>/dev/null || echo denied-b"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "denied-b\n");
+  EXPECT_EQ(h.runtime({"delete", "-f", "sn1"}).exit_code, 0);
+  auto states = agent.states();
+  ASSERT_EQ(states.size(), 2u);
+  for (const auto& text : states) {
+    auto j = nlohmann::json::parse(text);
+    EXPECT_EQ(j["fds"], nlohmann::json::array({"seccompFd"})) << text;
+    EXPECT_EQ(j["metadata"], "test-meta") << text;
+    EXPECT_EQ(j["state"]["id"], "sn1") << text;
+  }
 }
 
 TEST_F(RuntimeCli, TerminalGoesToTheConsoleSocket) {
