@@ -65,9 +65,7 @@ Status run_poststop(const StateStore& store, const LoadedContainer& c) {
   auto spec = container_spec(store, c.state.id);
   if (!spec || spec->hooks.poststop.empty()) return {};
   std::string json = oci_state_json(c.state, ContainerStatus::Stopped).dump();
-  // The spec: a failing poststop hook is logged, and the delete goes on.
-  if (auto st = run_hooks(spec->hooks.poststop, "poststop", json); !st)
-    common::log::warn(st.error().message());
+  run_hooks_warning_on_failure(spec->hooks.poststop, "poststop", json);
   return {};
 }
 
@@ -130,8 +128,7 @@ Status start_container(const StateStore& store, const std::string& id) {
   auto spec = container_spec(store, id);
   if (spec && !spec->hooks.poststart.empty()) {
     std::string json = oci_state_json(c->state, ContainerStatus::Running).dump();
-    if (auto st = run_hooks(spec->hooks.poststart, "poststart", json); !st)
-      common::log::warn(st.error().message());
+    run_hooks_warning_on_failure(spec->hooks.poststart, "poststart", json);
   }
   return {};
 }

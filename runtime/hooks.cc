@@ -10,6 +10,7 @@
 #include <array>
 #include <chrono>
 
+#include "common/log.h"
 #include "common/unique_fd.h"
 
 namespace skiff::runtime {
@@ -93,6 +94,14 @@ Status run_hooks(const std::vector<Hook>& hooks, std::string_view stage, const s
     if (auto st = run_hook(hooks[i], name, state_json); !st) return st;
   }
   return {};
+}
+
+void run_hooks_warning_on_failure(const std::vector<Hook>& hooks, std::string_view stage,
+                                  const std::string& state_json) {
+  for (size_t i = 0; i < hooks.size(); ++i) {
+    std::string name = "hooks." + std::string(stage) + "[" + std::to_string(i) + "]";
+    if (auto st = run_hook(hooks[i], name, state_json); !st) common::log::warn(st.error().message());
+  }
 }
 
 }  // namespace skiff::runtime

@@ -17,4 +17,9 @@ namespace skiff::runtime {
 common::Status run_hooks(const std::vector<Hook>& hooks, std::string_view stage,
                          const std::string& state_json);
 
+/// poststart and poststop (config.md): a failing hook is a warning, and the remaining
+/// hooks and the lifecycle go on as if it had succeeded.
+void run_hooks_warning_on_failure(const std::vector<Hook>& hooks, std::string_view stage,
+                                  const std::string& state_json);
+
 }  // namespace skiff::runtime

@@ -528,6 +528,18 @@ TEST_F(RuntimeCli, HooksSeeTheStateAndAFailingHookUnwinds) {
        stopped = text.find("poststop");
   EXPECT_TRUE(created < started && started < stopped) << text;
 
+  // poststart and poststop: a failing hook is a warning; the ones after it still run.
+  std::filesystem::remove(log);
+  nlohmann::json failing = {{"path", "/bin/false"}};
+  h.config()["hooks"] = {{"poststart", {failing, hook("poststart")}},
+                         {"poststop", {failing, hook("poststop")}}};
+  h.write_config();
+  r = h.runtime({"run", "k4"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  text = h.dir().read("hooks.log");
+  EXPECT_NE(text.find("} poststart\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("} poststop\n"), std::string::npos) << text;
+
   h.config()["hooks"] = {{"createRuntime", {{{"path", "/bin/false"}}}}};
   h.write_config();
   r = h.runtime({"create", "k2"});
