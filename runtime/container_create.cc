@@ -177,14 +177,12 @@ Status drive_init(int sync_fd, pid_t pid, const Spec& spec, ContainerState& stat
         if (auto st = sync_send(sync_fd, {SyncType::HooksDone, 0, {}}); !st) return st;
         break;
       }
-      case SyncType::SendListener: {
-        const Seccomp& s = *spec.linux.seccomp;
-        std::string json = seccomp_process_state_json(oci_state_json(state, ContainerStatus::Creating), pid,
-                                                      s.listener_metadata);
-        if (auto st = send_seccomp_listener(received.get(), s.listener_path, json); !st)
-          return std::move(st).error().context("linux.seccomp.listenerPath");
+      case SyncType::SendListener:
+        if (auto st = forward_seccomp_listener(received.get(), *spec.linux.seccomp,
+                                               oci_state_json(state, ContainerStatus::Creating), pid);
+            !st)
+          return st;
         break;
-      }
       case SyncType::Ready:
         return {};
       case SyncType::Failed:

@@ -105,14 +105,12 @@ Status await_exec_ready(int sync_fd, pid_t pid, const Spec& spec, const Containe
     auto message = sync_receive(sync_fd, &received);
     if (!message) return std::move(message).error().context("the exec process");
     switch (message->type) {
-      case SyncType::SendListener: {
-        const Seccomp& s = *spec.linux.seccomp;
-        std::string json = seccomp_process_state_json(oci_state_json(state, ContainerStatus::Running), pid,
-                                                      s.listener_metadata);
-        if (auto st = send_seccomp_listener(received.get(), s.listener_path, json); !st)
-          return std::move(st).error().context("linux.seccomp.listenerPath");
+      case SyncType::SendListener:
+        if (auto st = forward_seccomp_listener(received.get(), *spec.linux.seccomp,
+                                               oci_state_json(state, ContainerStatus::Running), pid);
+            !st)
+          return st;
         break;
-      }
       case SyncType::Ready:
         return {};
       case SyncType::Failed:

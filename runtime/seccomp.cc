@@ -571,4 +571,12 @@ nlohmann::json seccomp_to_json(const Seccomp& s) {
   return out;
 }
 
+Status forward_seccomp_listener(int listener_fd, const Seccomp& seccomp, const nlohmann::json& oci_state,
+                                pid_t pid) {
+  std::string json = seccomp_process_state_json(oci_state, pid, seccomp.listener_metadata);
+  if (auto st = send_seccomp_listener(listener_fd, seccomp.listener_path, json); !st)
+    return std::move(st).error().context("linux.seccomp.listenerPath");
+  return {};
+}
+
 }  // namespace skiff::runtime

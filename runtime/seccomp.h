@@ -71,6 +71,11 @@ std::string seccomp_process_state_json(const nlohmann::json& state, pid_t pid, c
 common::Status send_seccomp_listener(int listener_fd, const std::string& listener_path,
                                      const std::string& state_json);
 
+/// What create and exec do with a process's listener: sends it with the process state
+/// built from `oci_state` to seccomp.listener_path; errors in linux.seccomp.listenerPath.
+common::Status forward_seccomp_listener(int listener_fd, const Seccomp& seccomp,
+                                        const nlohmann::json& oci_state, pid_t pid);
+
 /// Docker's default profile (moby profiles/seccomp/default.json) for the default capability
 /// set, i.e. without CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SYS_TIME...: everything not allowed
 /// fails with EPERM; namespace creation, mount, kernel keyrings, module and kexec loading,
