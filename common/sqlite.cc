@@ -223,15 +223,24 @@ Status Transaction::commit() {
   return {};
 }
 
-Result<int> user_version(Database& db) {
-  auto stmt = db.prepare("PRAGMA user_version");
+namespace {
+
+constexpr std::string_view kSchemaVersionsTable =
+    "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)";
+
+}  // namespace
+
+Result<int> schema_version(Database& db, std::string_view component) {
+  if (auto st = db.exec(kSchemaVersionsTable); !st) return std::move(st).error();
+  auto stmt = db.prepare("SELECT version FROM schema_versions WHERE component = ?");
   if (!stmt) return std::move(stmt).error();
+  stmt->bind(1, component);
   auto row = stmt->step();
   if (!row) return std::move(row).error();
   return *row ? static_cast<int>(stmt->column_int64(0)) : 0;
 }
 
-Status migrate(Database& db, std::span<const Migration> steps) {
+Status migrate(Database& db, std::string_view component, std::span<const Migration> steps) {
   int expected = 1;
   for (const Migration& step : steps) {
     if (step.version != expected++) {
@@ -244,15 +253,19 @@ Status migrate(Database& db, std::span<const Migration> steps) {
     auto tx = db.begin();
     if (!tx) return std::move(tx).error();
     // Read inside the write transaction: another process may have migrated meanwhile.
-    auto current = user_version(db);
+    auto current = schema_version(db, component);
     if (!current) return std::move(current).error();
     if (*current >= step.version) continue;
-    std::string context =
-        "migration " + std::to_string(step.version) + " (" + std::string(step.description) + ")";
+    std::string context = std::string(component) + " migration " + std::to_string(step.version) + " (" +
+                          std::string(step.description) + ")";
     if (auto st = db.exec(step.sql); !st) return std::move(st).error().context(context);
-    if (auto st = db.exec("PRAGMA user_version=" + std::to_string(step.version)); !st) {
-      return std::move(st).error().context(context);
-    }
+    auto bump = db.prepare(
+        "INSERT INTO schema_versions (component, version) VALUES (?, ?) "
+        "ON CONFLICT(component) DO UPDATE SET version = excluded.version");
+    if (!bump) return std::move(bump).error().context(context);
+    bump->bind(1, component);
+    bump->bind(2, static_cast<int64_t>(step.version));
+    if (auto st = bump->run(); !st) return std::move(st).error().context(context);
     if (auto st = tx->commit(); !st) return std::move(st).error().context(context);
   }
   return {};

@@ -124,19 +124,20 @@ class Transaction {
   Database* db_;
 };
 
-/// One schema step. Steps carry consecutive versions from 1; the database's user_version
-/// says how many have been applied.
+/// One schema step of a component. A component's steps carry consecutive versions from 1.
 struct Migration {
   int version;
   std::string_view description;
   std::string_view sql;
 };
 
-/// Applies, each in its own transaction together with its user_version bump, the steps of
-/// `steps` whose version is above the database's user_version. A database that is already
-/// further along (another component's later steps) is left alone: the daemon's list of
-/// steps starts with the image module's, so both can open the same file.
-Status migrate(Database& db, std::span<const Migration> steps);
-Result<int> user_version(Database& db);
+/// Applies, each in its own transaction together with its version bump, the steps of
+/// `component` ("image", "net", ...) above the version recorded for it in the
+/// schema_versions table. Each module owns its tables and its steps, so the modules that
+/// share the daemon's state.db migrate independently, in any order. A database further
+/// along than `steps` (a newer build's) is left alone.
+Status migrate(Database& db, std::string_view component, std::span<const Migration> steps);
+/// The version of `component`'s schema in `db` (0: none applied).
+Result<int> schema_version(Database& db, std::string_view component);
 
 }  // namespace skiff::common

@@ -132,7 +132,7 @@ Result<ImageStore> ImageStore::open(const std::string& root) {
   if (!snapshots) return std::move(snapshots).error();
   auto db = common::Database::open(root + "/state.db");
   if (!db) return std::move(db).error();
-  if (auto st = common::migrate(*db, image_schema_migrations()); !st) return std::move(st).error();
+  if (auto st = common::migrate(*db, "image", image_schema_migrations()); !st) return std::move(st).error();
   return ImageStore(root, std::move(*content), std::move(*snapshots), std::move(*db));
 }
 

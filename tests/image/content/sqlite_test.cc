@@ -143,16 +143,21 @@ constexpr Migration kSteps[] = {
 };
 
 TEST_F(SqliteTest, MigrateAppliesStepsOnce) {
-  EXPECT_EQ(*user_version(*db), 0);
-  ASSERT_TRUE(migrate(*db, std::span(kSteps).first(1)).ok());
-  EXPECT_EQ(*user_version(*db), 1);
-  ASSERT_TRUE(migrate(*db, kSteps).ok());
-  EXPECT_EQ(*user_version(*db), 2);
-  ASSERT_TRUE(migrate(*db, kSteps).ok());  // nothing left to do
+  EXPECT_EQ(*schema_version(*db, "test"), 0);
+  ASSERT_TRUE(migrate(*db, "test", std::span(kSteps).first(1)).ok());
+  EXPECT_EQ(*schema_version(*db, "test"), 1);
+  ASSERT_TRUE(migrate(*db, "test", kSteps).ok());
+  EXPECT_EQ(*schema_version(*db, "test"), 2);
+  ASSERT_TRUE(migrate(*db, "test", kSteps).ok());  // nothing left to do
   EXPECT_EQ(count("two"), 1);
-  // A database already further along (another component's steps) is left alone.
-  ASSERT_TRUE(migrate(*db, std::span(kSteps).first(1)).ok());
-  EXPECT_EQ(*user_version(*db), 2);
+  // A database already further along (a newer build's steps) is left alone.
+  ASSERT_TRUE(migrate(*db, "test", std::span(kSteps).first(1)).ok());
+  EXPECT_EQ(*schema_version(*db, "test"), 2);
+  // Another component's steps count from 1 on their own.
+  constexpr Migration other[] = {{1, "other table", "CREATE TABLE other (v INTEGER);"}};
+  ASSERT_TRUE(migrate(*db, "other", other).ok());
+  EXPECT_EQ(*schema_version(*db, "other"), 1);
+  EXPECT_EQ(*schema_version(*db, "test"), 2);
 }
 
 TEST_F(SqliteTest, FailingMigrationRollsBackItsStep) {
@@ -160,20 +165,21 @@ TEST_F(SqliteTest, FailingMigrationRollsBackItsStep) {
       {1, "fine", "CREATE TABLE one (v INTEGER);"},
       {2, "broken", "CREATE TABLE half (v INTEGER); INSERT INTO nowhere VALUES (1);"},
   };
-  auto st = migrate(*db, broken);
+  auto st = migrate(*db, "test", broken);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.error().message().find("migration 2 (broken)"), std::string::npos) << st.error().message();
+  EXPECT_NE(st.error().message().find("test migration 2 (broken)"), std::string::npos)
+      << st.error().message();
   EXPECT_NE(st.error().message().find("no such table: nowhere"), std::string::npos);
-  EXPECT_EQ(*user_version(*db), 1);
+  EXPECT_EQ(*schema_version(*db, "test"), 1);
   EXPECT_FALSE(db->prepare("SELECT * FROM half").ok());
 }
 
 TEST_F(SqliteTest, MigrationsMustBeInSequence) {
   constexpr Migration gap[] = {{1, "a", "SELECT 1;"}, {3, "c", "SELECT 1;"}};
-  auto st = migrate(*db, gap);
+  auto st = migrate(*db, "test", gap);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message().find("version 3 out of sequence"), std::string::npos);
-  EXPECT_EQ(*user_version(*db), 0);
+  EXPECT_EQ(*schema_version(*db, "test"), 0);
 }
 
 }  // namespace
