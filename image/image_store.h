@@ -67,8 +67,8 @@ struct PruneReport {
   std::vector<Digest> snapshots;
 };
 
-/// The image tables of state.db (prefixed image_); the daemon's own schema steps follow
-/// these in its migration list.
+/// The image tables of state.db (prefixed image_), migrated as component "image"
+/// (common::migrate); ImageStore::open applies them.
 std::span<const common::Migration> image_schema_migrations();
 
 class ImageStore {
