@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "scheduler/hpa_behavior.h"
 #include "scheduler/scale_recommendations.h"
 
@@ -83,6 +85,10 @@ struct RateCase {
   int32_t expected;
   const char* expected_reason;
 };
+// gtest prints a parameter by its name rather than its bytes.
+void PrintTo(const RateCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ScalingWithRulesTest : public testing::TestWithParam<RateCase> {};
 
@@ -470,6 +476,10 @@ struct StabilizeCase {
   int32_t expected;
   std::vector<int32_t> expected_recorded;
 };
+// gtest prints a parameter by its name rather than its bytes.
+void PrintTo(const StabilizeCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class StabilizationTest : public testing::TestWithParam<StabilizeCase> {};
 
@@ -539,6 +549,10 @@ struct StoreCase {
   int32_t expected_before;  // seen by a 60 s period before storing a change of 5
   int32_t expected_after;
 };
+// gtest prints a parameter by its name rather than its bytes.
+void PrintTo(const StoreCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class StoreScaleEventsTest : public testing::TestWithParam<StoreCase> {};
 

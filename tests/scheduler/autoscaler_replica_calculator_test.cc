@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <ostream>
 
 #include "scheduler/replica_calculator.h"
 
@@ -76,6 +77,10 @@ struct CalcCase {
   MetricValueStatus expected_status{};
   const char* expected_error = nullptr;
 };
+// gtest prints a parameter by its name rather than its bytes.
+void PrintTo(const CalcCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ReplicaCalculatorTest : public testing::TestWithParam<CalcCase> {};
 
@@ -453,6 +458,10 @@ struct GroupCase {
   int32_t ready_count;
   std::vector<std::string> unready, missing, ignored;
 };
+// gtest prints a parameter by its name rather than its bytes.
+void PrintTo(const GroupCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class GroupPodsTest : public testing::TestWithParam<GroupCase> {};
 
