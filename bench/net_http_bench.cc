@@ -220,14 +220,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", db.error().message().c_str());
     return 1;
   }
-  for (const auto& st :
-       {skiff::common::migrate(*db, net::kNetSchemaComponent, net::net_schema_migrations()),
-        skiff::common::migrate(*db, net::kNetworkSchemaComponent, net::network_schema_migrations())}) {
-    if (!st) {
-      std::fprintf(stderr, "%s\n", st.error().message().c_str());
-      return 1;
-    }
-  }
   net::NetworkConfig config = net::default_network_config();
   config.bridge = "skiff-http0";
   config.subnet = *net::Subnet::parse("10.79.0.0/24");

@@ -384,6 +384,11 @@ Status NetworkManager::State::teardown(const std::string& pod_id, const PodRecor
 }
 
 Result<NetworkManager> NetworkManager::open(const NetworkConfig& config, common::Database& db) {
+  // Both schemas the manager uses: IPAM's and its own (idempotent, as ImageStore::open).
+  if (auto st = common::migrate(db, kNetSchemaComponent, net_schema_migrations()); !st)
+    return std::move(st).error();
+  if (auto st = common::migrate(db, kNetworkSchemaComponent, network_schema_migrations()); !st)
+    return std::move(st).error();
   auto gateway = config.subnet.host(1);
   if (!gateway) return std::move(gateway).error().context("network " + config.bridge);
   auto bridge = ensure_bridge(config, *gateway);

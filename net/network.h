@@ -46,8 +46,7 @@ struct NetworkConfig {
 NetworkConfig default_network_config();
 
 /// The manager's tables (net_pod_networks, net_pod_ports: what detach and restore need),
-/// applied as their own component:
-/// `common::migrate(db, kNetworkSchemaComponent, network_schema_migrations())`.
+/// applied as their own component by NetworkManager::open.
 inline constexpr std::string_view kNetworkSchemaComponent = "net-pods";
 std::span<const common::Migration> network_schema_migrations();
 
@@ -73,8 +72,8 @@ struct PodNetwork {
 
 class NetworkManager {
  public:
-  /// `db` has net_schema_migrations and network_schema_migrations applied and outlives the
-  /// manager.
+  /// Applies net_schema_migrations and network_schema_migrations to `db`, which must
+  /// outlive the manager.
   static common::Result<NetworkManager> open(const NetworkConfig& config, common::Database& db);
 
   common::Result<PodNetwork> attach(const std::string& pod_id, const AttachOptions& options);

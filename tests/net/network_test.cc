@@ -58,10 +58,6 @@ class NetworkManagerTest : public ::testing::Test {
     auto db = common::Database::open(tmp_.path() + "/state.db");
     ASSERT_TRUE(db) << db.error().message();
     db_.emplace(std::move(*db));
-    auto migrated = common::migrate(*db_, kNetSchemaComponent, net_schema_migrations());
-    ASSERT_TRUE(migrated) << migrated.error().message();
-    migrated = common::migrate(*db_, kNetworkSchemaComponent, network_schema_migrations());
-    ASSERT_TRUE(migrated) << migrated.error().message();
     config_ = make_config("br-mgr", "10.66.0.0/24", "skiff_mgr");
     open_manager();
   }
