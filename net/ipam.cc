@@ -65,6 +65,23 @@ Result<IpAddress> parse_stored(const Database& db, const std::string& text) {
   return address;
 }
 
+// Every allocation of `network`, in storage order.
+Result<std::vector<Allocation>> read_allocations(Database& db, const std::string& network) {
+  auto rows = db.prepare("SELECT address, owner FROM net_allocations WHERE network = ?");
+  if (!rows) return std::move(rows).error();
+  rows->bind(1, network);
+  std::vector<Allocation> allocations;
+  for (;;) {
+    auto row = rows->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    auto address = parse_stored(db, rows->column_text(0));
+    if (!address) return std::move(address).error();
+    allocations.push_back(Allocation{network, *address, rows->column_text(1)});
+  }
+  return allocations;
+}
+
 // Why host `index` cannot be requested, or "" if it can.
 std::string reserved_reason(uint64_t index, const PodRange& range) {
   if (range.empty()) return "not for pods (a point-to-point subnet)";
@@ -106,28 +123,21 @@ Result<IpAddress> Ipam::allocate_locked(const std::string& network, const Subnet
   if (!tx) return std::move(tx).error();
 
   // The addresses taken in this subnet; an owner that has one gets it back.
-  auto rows = db_->prepare("SELECT address, owner FROM net_allocations WHERE network = ?");
-  if (!rows) return std::move(rows).error();
-  rows->bind(1, network);
+  auto allocations = read_allocations(*db_, network);
+  if (!allocations) return std::move(allocations).error();
   std::set<uint64_t> taken;
-  for (;;) {
-    auto row = rows->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    auto address = parse_stored(*db_, rows->column_text(0));
-    if (!address) return std::move(address).error();
-    if (!subnet.contains(*address)) continue;  // the other family's subnet of a dual-stack network
-    std::string holder = rows->column_text(1);
-    if (holder == owner) {
-      if (requested && *requested != *address) {
-        return Error(owner + " already has " + address->str() + ", not " + requested->str(), EEXIST);
+  for (const Allocation& a : *allocations) {
+    if (!subnet.contains(a.address)) continue;  // the other family's subnet of a dual-stack network
+    if (a.owner == owner) {
+      if (requested && *requested != a.address) {
+        return Error(owner + " already has " + a.address.str() + ", not " + requested->str(), EEXIST);
       }
-      return *address;
+      return a.address;
     }
-    if (requested && *requested == *address) {
-      return Error(requested->str() + " is already allocated to " + holder, EADDRINUSE);
+    if (requested && *requested == a.address) {
+      return Error(requested->str() + " is already allocated to " + a.owner, EADDRINUSE);
     }
-    auto index = subnet.index_of(*address);
+    auto index = subnet.index_of(a.address);
     if (index) taken.insert(*index);
   }
 
@@ -189,18 +199,9 @@ Status Ipam::release(const std::string& network, const std::string& owner) {
 
 Result<std::vector<Allocation>> Ipam::list(const std::string& network) {
   std::lock_guard lock(*mutex_);
-  auto rows = db_->prepare("SELECT address, owner FROM net_allocations WHERE network = ?");
-  if (!rows) return std::move(rows).error();
-  rows->bind(1, network);
-  std::vector<Allocation> allocations;
-  for (;;) {
-    auto row = rows->step();
-    if (!row) return std::move(row).error();
-    if (!*row) break;
-    auto address = parse_stored(*db_, rows->column_text(0));
-    if (!address) return std::move(address).error();
-    allocations.push_back(Allocation{network, *address, rows->column_text(1)});
-  }
+  auto read = read_allocations(*db_, network);
+  if (!read) return std::move(read).error();
+  std::vector<Allocation> allocations = std::move(*read);
   // By address, numerically: the stored text would sort 10.88.0.10 before 10.88.0.2.
   std::sort(allocations.begin(), allocations.end(),
             [](const Allocation& a, const Allocation& b) { return a.address < b.address; });
