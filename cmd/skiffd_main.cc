@@ -1,15 +1,73 @@
-// skiffd: the node daemon (DESIGN.md §1). Not built yet: it arrives with the daemon issue.
-// Until then it refuses to start rather than pretend to serve.
+// skiffd: the node daemon (DESIGN.md §1). Foreground, logs to stderr; SIGTERM or SIGINT
+// stops it, and the containers it started keep running for the next skiffd to adopt.
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 
+#include "common/log.h"
+#include "daemon/core/config_file.h"
+#include "daemon/core/daemon.h"
 #include "skiff_version.h"
 
+namespace {
+
+std::string sibling_binary(const char* name) {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return name;
+  return (self.parent_path() / name).string();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"skiffd: the skiff node daemon (not implemented yet)"};
+  using namespace skiff;
+  CLI::App app{"skiffd: the skiff node daemon"};
   app.set_version_flag("-v,--version", "skiffd version " SKIFF_VERSION);
+  daemon::DaemonConfig config;
+  std::string listen;
+  std::string interval = "15s";
+  std::string config_file;
+  bool debug = false;
+  app.add_option("--root", config.root, "state, images and containers")->capture_default_str();
+  app.add_option("--run-root", config.run_root, "sockets, sandboxes and other runtime state")
+      ->capture_default_str();
+  app.add_option("--socket", config.socket, "the API socket (default <run-root>/skiff.sock)");
+  app.add_option("--listen", listen, "serve /metrics and the dashboard on 127.0.0.1:PORT");
+  app.add_option("--autoscale-interval", interval, "how often autoscalers sample and decide")
+      ->capture_default_str();
+  app.add_option("--config", config_file, "a JSON file with further settings (docs/daemon.md)");
+  app.add_flag("--debug", debug, "log debug messages");
   CLI11_PARSE(app, argc, argv);
-  std::fprintf(stderr, "skiffd: the daemon is not implemented yet in this build\n");
-  return 1;
+
+  common::log::configure(debug ? common::log::Level::Debug : common::log::Level::Info);
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "skiffd: %s\n", message.c_str());
+    return 1;
+  };
+  if (!listen.empty()) return fail("--listen: the metrics endpoint is not supported yet");
+  auto parsed_interval = daemon::parse_duration(interval);
+  if (!parsed_interval || parsed_interval->count() == 0)
+    return fail("--autoscale-interval: \"" + interval + "\" is not a duration such as 15s");
+  config.autoscale_interval = *parsed_interval;
+  if (!config_file.empty())
+    if (auto st = daemon::apply_config_file(config_file, config); !st) return fail(st.error().message());
+  config.monitor_binary = sibling_binary("skiff-monitor");
+
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto started = daemon::Daemon::start(config);
+  if (!started) return fail(started.error().message());
+  int received = 0;
+  sigwait(&signals, &received);
+  common::log::info(std::string("skiffd: stopping on ") + strsignal(received));
+  (*started)->stop();
+  return 0;
 }

@@ -1,0 +1,41 @@
+#include "daemon/core/api.h"
+
+#include <cerrno>
+#include <nlohmann/json.hpp>
+
+#include "skiff_version.h"
+
+namespace skiff::daemon {
+
+void reply_error(http::Response& res, const common::Error& error) {
+  switch (error.code()) {
+    case ENOENT:
+      return res.error(404, error.message());
+    case EEXIST:
+      return res.error(409, error.message(), "AlreadyExists");
+    case ESTALE:
+    case EBUSY:
+      return res.error(409, error.message(), "Conflict");
+    case EINVAL:
+      return res.error(422, error.message());
+    default:
+      return res.error(500, error.message());
+  }
+}
+
+http::Router make_router(ApiContext& api) {
+  http::Router router;
+  router.get("/v1/version", [](const http::Request&, http::Response& res) {
+    res.json(200, {{"version", SKIFF_VERSION}, {"apiVersion", "v1"}});
+  });
+  router.get("/v1/healthz", [](const http::Request&, http::Response& res) {
+    res.json(200, {{"status", "ok"}});
+  });
+  add_image_routes(router, api);
+  add_object_routes(router, api);
+  add_container_routes(router, api);
+  add_log_and_event_routes(router, api);
+  return router;
+}
+
+}  // namespace skiff::daemon

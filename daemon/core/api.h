@@ -1,0 +1,49 @@
+#pragma once
+// skiffd's HTTP API (docs/api.md): the routes and what they share. Handlers run on the
+// HTTP server's connection threads: they read the store directly, write objects (apply,
+// scale, delete) and then wake the controller, and leave every pod write to the controller
+// thread (Controller::post), so pods have one writer.
+
+#include <string>
+
+#include "common/error.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/container_monitors.h"
+#include "daemon/core/controller.h"
+#include "daemon/core/daemon_config.h"
+#include "daemon/http/router.h"
+#include "daemon/store/state_store.h"
+
+namespace skiff::image {
+class ImageStore;
+}
+
+namespace skiff::daemon {
+
+struct ApiContext {
+  StateStore& store;
+  image::ImageStore& images;
+  Controller& controller;
+  ContainerRuntime& runtime;
+  ContainerMonitors& monitors;
+  const DaemonConfig& config;
+  WallClock clock;
+};
+
+void add_image_routes(http::Router& router, ApiContext& api);
+void add_object_routes(http::Router& router, ApiContext& api);
+void add_container_routes(http::Router& router, ApiContext& api);
+void add_log_and_event_routes(http::Router& router, ApiContext& api);
+
+/// Every route of docs/api.md.
+http::Router make_router(ApiContext& api);
+
+/// Answers with the HTTP status an error's errno stands for (ENOENT 404, EEXIST 409
+/// AlreadyExists, ESTALE 409 Conflict, EINVAL 422 Invalid, EBUSY 409 Conflict, others 500).
+void reply_error(http::Response& res, const common::Error& error);
+
+/// Streams a container's log as text (GET .../log): tailLines, follow, timestamps.
+void stream_container_log(const http::Request& req, http::Response& res, ApiContext& api,
+                          const PodRecord& pod, const std::string& container);
+
+}  // namespace skiff::daemon

@@ -1,0 +1,202 @@
+#include "daemon/core/controller.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+namespace skiff::daemon {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using common::UniqueFd;
+
+namespace {
+/// A safety net: a pass at least this often even when nothing signals (a lost wakeup must
+/// not stall the node).
+constexpr auto kMaxSleep = std::chrono::seconds(30);
+}  // namespace
+
+Result<std::unique_ptr<Controller>> Controller::start(CoreDeps deps, scheduler::RandomSource random) {
+  UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll) return Error::from_errno("epoll_create1");
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake) return Error::from_errno("eventfd");
+  UniqueFd timer(::timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (!timer) return Error::from_errno("timerfd_create");
+  for (int fd : {wake.get(), timer.get()}) {
+    epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
+    if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return Error::from_errno("epoll_ctl");
+  }
+  std::unique_ptr<Controller> c(new Controller(std::move(deps), std::move(random), std::move(epoll),
+                                               std::move(wake), std::move(timer)));
+  if (auto st = c->pods_.adopt_all(); !st) return std::move(st).error().context("adopt containers");
+  c->thread_ = std::thread([raw = c.get()] { raw->loop(); });
+  return c;
+}
+
+Controller::Controller(CoreDeps deps, scheduler::RandomSource random, UniqueFd epoll, UniqueFd wake,
+                       UniqueFd timer)
+    : deps_(deps),
+      pods_(deps, [this](UniqueFd fd, ExitWatch exit) { add_watch(std::move(fd), std::move(exit)); }),
+      deployments_(deps, pods_, std::move(random)),
+      epoll_(std::move(epoll)),
+      wake_fd_(std::move(wake)),
+      timer_fd_(std::move(timer)) {}
+
+Controller::~Controller() {
+  stop();
+}
+
+void Controller::wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
+}
+
+std::future<Status> Controller::post(std::function<Status(PodSync&)> command) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      promise.set_value(Error("skiffd is shutting down"));
+      return future;
+    }
+    commands_.emplace_back(std::move(command), std::move(promise));
+  }
+  wake();
+  return future;
+}
+
+void Controller::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake();
+  if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mutex_);
+  for (auto& [command, promise] : commands_) promise.set_value(Error("skiffd is shutting down"));
+  commands_.clear();
+}
+
+uint64_t Controller::passes() const {
+  std::lock_guard lock(mutex_);
+  return passes_;
+}
+
+bool Controller::wait_for_pass(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  uint64_t target = passes_ + 2;  // the pass running now may have begun before the call
+  lock.unlock();
+  wake();
+  lock.lock();
+  return pass_done_.wait_for(lock, timeout, [&] { return passes_ >= target || stopping_; });
+}
+
+void Controller::add_watch(UniqueFd fd, ExitWatch exit) {
+  int raw = fd.get();
+  epoll_event ev{.events = EPOLLIN, .data = {.fd = raw}};
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, raw, &ev) != 0) {
+    common::log::warn("watch container " + exit.runtime_id + ": " + Error::from_errno("epoll_ctl").message());
+    return;
+  }
+  watches_[raw] = Watched{std::move(fd), std::move(exit)};
+}
+
+void Controller::arm_timer(std::optional<Timestamp> at) {
+  Timestamp now = deps_.clock();
+  Timestamp when = at ? std::min(*at, now + kMaxSleep) : now + kMaxSleep;
+  if (when <= now) when = now + std::chrono::milliseconds(1);
+  // The timer runs on CLOCK_REALTIME with an absolute time, the same clock the timestamps use.
+  auto since_epoch = when.time_since_epoch();
+  itimerspec spec{};
+  spec.it_value.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(since_epoch).count();
+  spec.it_value.tv_nsec =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch % std::chrono::seconds(1)).count();
+  ::timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+void Controller::pass() {
+  // Commands from the API first: they are what a client is waiting for.
+  std::deque<std::pair<std::function<Status(PodSync&)>, std::promise<Status>>> commands;
+  {
+    std::lock_guard lock(mutex_);
+    commands.swap(commands_);
+  }
+  for (auto& [command, promise] : commands) promise.set_value(command(pods_));
+
+  std::optional<Timestamp> next;
+  auto earliest = [&](std::optional<Timestamp> t) {
+    if (t) next = next ? std::min(*next, *t) : *t;
+  };
+  // Several rounds while pods change, so a scale-up starts its pods in this wake.
+  for (int round = 0; round < 4; ++round) {
+    bool changed = false;
+    auto deployments = deployments_.sync_all(changed);
+    if (deployments) {
+      earliest(*deployments);
+    } else {
+      common::log::warn("deployments: " + deployments.error().message());
+    }
+    auto pods = deps_.store.list_pods();
+    if (!pods) {
+      common::log::warn("pods: " + pods.error().message());
+      break;
+    }
+    for (const auto& pod : *pods) {
+      auto when = pods_.sync(pod.pod.metadata.name);
+      if (!when) {
+        common::log::warn("pod " + pod.pod.metadata.name + ": " + when.error().message());
+        continue;
+      }
+      earliest(*when);
+    }
+    if (!changed) break;
+  }
+  arm_timer(next);
+}
+
+void Controller::loop() {
+  std::array<epoll_event, 64> events{};
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    pass();
+    {
+      std::lock_guard lock(mutex_);
+      ++passes_;
+    }
+    pass_done_.notify_all();
+
+    int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), -1);
+    if (n < 0 && errno != EINTR) {
+      common::log::error(Error::from_errno("epoll_wait").message());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    for (int i = 0; i < n; ++i) {
+      int fd = events[static_cast<size_t>(i)].data.fd;
+      if (fd == wake_fd_.get() || fd == timer_fd_.get()) {
+        uint64_t count = 0;
+        [[maybe_unused]] ssize_t r = ::read(fd, &count, sizeof count);
+        continue;
+      }
+      auto it = watches_.find(fd);
+      if (it == watches_.end()) continue;
+      ExitWatch exit = std::move(it->second.exit);
+      ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+      watches_.erase(it);
+      if (auto st = pods_.handle_exit(exit); !st)
+        common::log::warn("pod " + exit.pod + ": " + st.error().message());
+    }
+  }
+}
+
+}  // namespace skiff::daemon

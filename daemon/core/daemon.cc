@@ -1,0 +1,139 @@
+#include "daemon/core/daemon.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "daemon/core/api.h"
+#include "daemon/http/server.h"
+#include "daemon/pods/pod_runtime.h"
+#include "image/image_store.h"
+
+namespace skiff::daemon {
+
+using common::Error;
+using common::Result;
+
+scheduler::NodeAllocatable measure_allocatable() {
+  scheduler::NodeAllocatable node;
+  node.cpu_millis = static_cast<int64_t>(::sysconf(_SC_NPROCESSORS_ONLN)) * 1000;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemTotal:") {
+      node.memory_bytes = kib * 1024 - (int64_t{100} << 20);
+      break;
+    }
+  }
+  node.max_pods = 0;
+  return node;
+}
+
+// Declared in the order they are built; destroyed in reverse, so the server stops before
+// the controller and both before the stores they use.
+struct Daemon::Parts {
+  DaemonConfig config;
+  common::UniqueFd lock;
+  std::optional<image::ImageStore> images;
+  std::optional<common::Database> net_db;
+  std::optional<net::NetworkManager> network;
+  std::optional<StateStore> store;
+  std::unique_ptr<PodRuntime> runtime;
+  std::unique_ptr<ProcessMonitors> monitors;
+  std::unique_ptr<Controller> controller;
+  std::unique_ptr<ApiContext> api;
+  std::unique_ptr<http::Server> server;
+};
+
+Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+Daemon::~Daemon() {
+  stop();
+}
+const DaemonConfig& Daemon::config() const {
+  return parts_->config;
+}
+
+void Daemon::stop() {
+  if (!parts_) return;
+  if (parts_->server) parts_->server->stop();
+  if (parts_->controller) parts_->controller->stop();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
+  auto parts = std::make_unique<Parts>();
+  if (config.socket.empty()) config.socket = config.run_root + "/skiff.sock";
+  if (config.allocatable.cpu_millis == 0 && config.allocatable.memory_bytes == 0)
+    config.allocatable = measure_allocatable();
+  config.network.run_root = config.run_root;
+  std::error_code ec;
+  for (const auto& dir : {config.root, config.run_root}) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error("create " + dir + ": " + ec.message(), ec.value());
+  }
+  parts->config = config;
+  const DaemonConfig& cfg = parts->config;
+
+  // One daemon per root: a second one would race the first over every pod.
+  std::string lock_path = cfg.root + "/skiffd.lock";
+  parts->lock = common::UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!parts->lock) return Error::from_errno("open " + lock_path);
+  if (::flock(parts->lock.get(), LOCK_EX | LOCK_NB) != 0)
+    return Error("another skiffd is using " + cfg.root + " (" + lock_path + " is locked)", EBUSY);
+
+  auto images = image::ImageStore::open(cfg.root);
+  if (!images) return std::move(images).error().context("image store");
+  parts->images.emplace(std::move(*images));
+  auto net_db = common::Database::open(cfg.root + "/state.db");
+  if (!net_db) return std::move(net_db).error();
+  parts->net_db.emplace(std::move(*net_db));
+  auto network = net::NetworkManager::open(cfg.network, *parts->net_db);
+  if (!network) return std::move(network).error().context("network");
+  parts->network.emplace(std::move(*network));
+  auto store = StateStore::open(cfg.root + "/state.db");
+  if (!store) return std::move(store).error().context("state store");
+  parts->store.emplace(std::move(*store));
+
+  PodRuntimeConfig runtime_config{.root = cfg.root,
+                                  .run_root = cfg.run_root,
+                                  .runtime_root = cfg.runtime_root,
+                                  .cgroup_parent = cfg.cgroup_parent,
+                                  .monitor_binary = cfg.monitor_binary,
+                                  .log_max_bytes = cfg.log_max_bytes,
+                                  .log_max_files = cfg.log_max_files};
+  parts->runtime = std::make_unique<PodRuntime>(runtime_config, *parts->images, *parts->network);
+  parts->monitors = std::make_unique<ProcessMonitors>(cfg.root);
+
+  CoreDeps deps{.store = *parts->store,
+                .runtime = *parts->runtime,
+                .monitors = *parts->monitors,
+                .config = cfg,
+                .clock = system_now};
+  auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
+  auto controller = Controller::start(deps, [engine] { return (*engine)(); });
+  if (!controller) return std::move(controller).error();
+  parts->controller = std::move(*controller);
+
+  parts->api = std::make_unique<ApiContext>(ApiContext{.store = *parts->store,
+                                                       .images = *parts->images,
+                                                       .controller = *parts->controller,
+                                                       .runtime = *parts->runtime,
+                                                       .monitors = *parts->monitors,
+                                                       .config = cfg,
+                                                       .clock = system_now});
+  http::ServerOptions server_options{.socket_path = cfg.socket};
+  auto server = http::Server::start(server_options, make_router(*parts->api));
+  if (!server) return std::move(server).error();
+  parts->server = std::move(*server);
+  common::log::info("skiffd: serving on " + cfg.socket);
+  return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
+}
+
+}  // namespace skiff::daemon

@@ -1,0 +1,149 @@
+#include "daemon/core/pod_status.h"
+
+#include <algorithm>
+
+namespace skiff::daemon {
+
+using scheduler::Condition;
+using scheduler::ContainerStateRunning;
+using scheduler::ContainerStateTerminated;
+using scheduler::ContainerStateWaiting;
+
+const Condition* find_condition(const scheduler::PodStatus& status, std::string_view type) {
+  for (const auto& c : status.conditions)
+    if (c.type == type) return &c;
+  return nullptr;
+}
+
+void set_condition(std::vector<Condition>& conditions, Condition condition, Timestamp now) {
+  for (auto& c : conditions) {
+    if (c.type != condition.type) continue;
+    if (c.status == condition.status) {
+      condition.last_transition_time = c.last_transition_time;
+    } else {
+      condition.last_transition_time = rfc3339(now);
+    }
+    c = std::move(condition);
+    return;
+  }
+  condition.last_transition_time = rfc3339(now);
+  conditions.push_back(std::move(condition));
+}
+
+bool is_admitted(const PodRecord& pod) {
+  const Condition* c = find_condition(pod.pod.status, "PodScheduled");
+  return c != nullptr && c->status == "True";
+}
+
+bool is_ready(const PodRecord& pod) {
+  if (pod.containers.size() != pod.pod.spec.containers.size() || pod.containers.empty()) return false;
+  return std::all_of(pod.containers.begin(), pod.containers.end(), [](const ContainerRecord& c) {
+    return c.ready && std::holds_alternative<ContainerStateRunning>(c.state);
+  });
+}
+
+bool has_finished(const PodRecord& pod) {
+  if (pod.containers.size() != pod.pod.spec.containers.size() || pod.containers.empty()) return false;
+  return std::all_of(pod.containers.begin(), pod.containers.end(), [](const ContainerRecord& c) {
+    return std::holds_alternative<ContainerStateTerminated>(c.state);
+  });
+}
+
+std::optional<Timestamp> ready_since(const PodRecord& pod) {
+  const Condition* c = find_condition(pod.pod.status, "Ready");
+  if (c == nullptr || c->status != "True") return std::nullopt;
+  return parse_rfc3339(c->last_transition_time);
+}
+
+ContainerRecord& container_record(PodRecord& pod, const std::string& name) {
+  for (auto& c : pod.containers)
+    if (c.name == name) return c;
+  ContainerRecord record{.name = name};
+  record.state = ContainerStateWaiting{.reason = "ContainerCreating"};
+  pod.containers.push_back(std::move(record));
+  return pod.containers.back();
+}
+
+namespace {
+
+std::string pod_phase(const PodRecord& pod) {
+  if (!is_admitted(pod)) return "Pending";
+  bool all_terminated = true;
+  bool all_succeeded = true;
+  bool any_started = false;
+  for (const auto& c : pod.containers) {
+    if (const auto* t = std::get_if<ContainerStateTerminated>(&c.state)) {
+      any_started = true;
+      if (t->exit_code != 0) all_succeeded = false;
+    } else {
+      all_terminated = false;
+      if (std::holds_alternative<ContainerStateRunning>(c.state) || c.restart_count > 0 || c.last_termination)
+        any_started = true;
+    }
+  }
+  if (pod.containers.size() < pod.pod.spec.containers.size()) return "Pending";
+  if (all_terminated && !pod.containers.empty()) return all_succeeded ? "Succeeded" : "Failed";
+  return any_started ? "Running" : "Pending";
+}
+
+}  // namespace
+
+void refresh_pod_status(PodRecord& pod, Timestamp now) {
+  auto& status = pod.pod.status;
+  status.phase = pod_phase(pod);
+  status.pod_ip = pod.ip;
+  status.host_ip = pod.ip.empty() ? "" : "127.0.0.1";
+  if (status.start_time.empty() && is_admitted(pod)) status.start_time = rfc3339(now);
+
+  bool ready = is_ready(pod);
+  std::string reason;
+  if (!ready) {
+    std::vector<std::string> unready;
+    for (const auto& c : pod.pod.spec.containers) {
+      auto it = std::find_if(pod.containers.begin(), pod.containers.end(),
+                             [&](const ContainerRecord& r) { return r.name == c.name; });
+      if (it == pod.containers.end() || !it->ready) unready.push_back(c.name);
+    }
+    reason = "containers with unready status: [";
+    for (size_t i = 0; i < unready.size(); ++i) reason += (i ? " " : "") + unready[i];
+    reason += "]";
+  }
+  if (is_admitted(pod)) {
+    set_condition(status.conditions, {.type = "Initialized", .status = "True"}, now);
+    set_condition(status.conditions,
+                  {.type = "ContainersReady",
+                   .status = ready ? "True" : "False",
+                   .reason = ready ? "" : "ContainersNotReady",
+                   .message = reason},
+                  now);
+    set_condition(status.conditions,
+                  {.type = "Ready",
+                   .status = ready ? "True" : "False",
+                   .reason = ready ? "" : "ContainersNotReady",
+                   .message = reason},
+                  now);
+  }
+
+  status.container_statuses.clear();
+  for (const auto& spec : pod.pod.spec.containers) {
+    scheduler::ContainerStatus cs{.name = spec.name};
+    cs.image = spec.image;
+    auto it = std::find_if(pod.containers.begin(), pod.containers.end(),
+                           [&](const ContainerRecord& r) { return r.name == spec.name; });
+    if (it != pod.containers.end()) {
+      cs.ready = it->ready;
+      cs.started = std::holds_alternative<ContainerStateRunning>(it->state);
+      cs.restart_count = it->restart_count;
+      cs.state = it->state;
+      if (it->last_termination) cs.last_state = *it->last_termination;
+      if (!it->runtime_id.empty()) cs.container_id = "skiff://" + it->runtime_id;
+      cs.image_id = it->image_id;
+      cs.pid = cs.started ? it->container_pid : 0;
+    } else {
+      cs.state = ContainerStateWaiting{.reason = "ContainerCreating"};
+    }
+    status.container_statuses.push_back(std::move(cs));
+  }
+}
+
+}  // namespace skiff::daemon

@@ -1,0 +1,76 @@
+#pragma once
+// kubelet's part of the controller: brings one pod to what its record asks for. It admits
+// the pod against the node's allocatable resources, creates its sandbox, starts its
+// containers, restarts failed ones in place with kubelet's backoff, stops a terminating pod
+// gracefully (stop signal, terminationGracePeriodSeconds, SIGKILL) and removes it once its
+// containers are gone. Runs on the controller thread only: it is the one writer of pods.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "common/error.h"
+#include "common/unique_fd.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/container_monitors.h"
+#include "daemon/core/daemon_config.h"
+#include "daemon/pods/pod_runtime.h"
+#include "daemon/store/state_store.h"
+
+namespace skiff::daemon {
+
+/// Which container a monitor's exit belongs to.
+struct ExitWatch {
+  std::string pod;
+  std::string container;
+  std::string runtime_id;
+};
+
+struct CoreDeps {
+  StateStore& store;
+  ContainerRuntime& runtime;
+  ContainerMonitors& monitors;
+  const DaemonConfig& config;
+  WallClock clock;
+};
+
+class PodSync {
+ public:
+  /// `watch` hands the controller a monitor's fd to wait on.
+  PodSync(CoreDeps deps, std::function<void(common::UniqueFd, ExitWatch)> watch);
+
+  /// One pass over the pod; returns when time alone next changes something for it (a
+  /// restart after backoff, the end of a grace period), nullopt when only events will.
+  /// A pod removed in this pass returns nullopt too.
+  common::Result<std::optional<Timestamp>> sync(const std::string& pod_name);
+  /// A monitor exited: records how the container ended and, for a deployment's pod, when
+  /// it restarts.
+  common::Status handle_exit(const ExitWatch& exit);
+  /// Starts deleting a pod: marks it terminating and sends each running container its
+  /// stop signal. Idempotent.
+  common::Status terminate(const std::string& pod_name);
+  /// After a daemon restart: watches the monitors still running, records the exits that
+  /// happened meanwhile, and sweeps what belongs to no pod.
+  common::Status adopt_all();
+
+ private:
+  common::Status admit(PodRecord& pod);
+  common::Result<SandboxInfo> sandbox_of(PodRecord& pod);
+  common::Status start_container(PodRecord& pod, const SandboxInfo& sandbox, const scheduler::Container& spec,
+                                 ContainerRecord& record);
+  common::Result<std::optional<Timestamp>> sync_terminating(PodRecord& pod);
+  common::Status finalize(PodRecord& pod);
+  void record_exit(PodRecord& pod, ContainerRecord& record, const std::optional<ContainerExit>& exit);
+  void event(const PodRecord& pod, std::string type, std::string reason, std::string message);
+  common::Status save(PodRecord& pod);
+
+  CoreDeps deps_;
+  std::function<void(common::UniqueFd, ExitWatch)> watch_;
+  std::map<std::string, SandboxInfo> sandboxes_;  ///< by pod name, loaded on demand
+  std::set<std::string> killed_;                  ///< pods sent SIGKILL after their grace
+};
+
+}  // namespace skiff::daemon

@@ -1,0 +1,270 @@
+// The built `skiff` binary against a fake skiffd on a Unix socket in a temp dir: tables,
+// -o json, error Status lines, a missing socket, streams, and --help on every command.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cstring>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/cli/fake_skiffd.h"
+#include "tests/support/temp_dir.h"
+
+extern char** environ;
+
+namespace skiff::testing {
+namespace {
+
+using nlohmann::json;
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class SkiffBinary : public ::testing::Test {
+ protected:
+  std::string socket() const { return dir_.path() + "/skiffd.sock"; }
+
+  /// Runs skiff with `args` after `--socket <socket()>`, stdout and stderr to files.
+  Outcome skiff(const std::vector<std::string>& args, bool with_socket = true) {
+    std::vector<std::string> argv{SKIFF_BIN};
+    if (with_socket) argv.insert(argv.end(), {"--socket", socket()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    std::string out_path = dir_.path() + "/out", err_path = dir_.path() + "/err";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, SKIFF_BIN, &fa, nullptr, cargv.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    Outcome r;
+    if (rc != 0) {
+      ADD_FAILURE() << "spawn " << SKIFF_BIN << ": " << std::strerror(rc);
+      return r;
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = dir_.read("out");
+    r.err = dir_.read("err");
+    return r;
+  }
+
+  /// An RFC 3339 time `seconds` ago.
+  static std::string ago(int64_t seconds) {
+    time_t t = std::time(nullptr) - seconds;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SkiffBinary, GetDeploymentsPrintsATable) {
+  FakeSkiffd fake(socket());
+  // 30 hours: kubectl prints whole hours from 8h to 48h, so the test cannot straddle a change.
+  json list = {{"apiVersion", "v1"},
+               {"kind", "List"},
+               {"items",
+                {{{"metadata", {{"name", "web"}, {"creationTimestamp", ago(30 * 3600)}}},
+                  {"spec", {{"replicas", 3}}},
+                  {"status", {{"readyReplicas", 3}, {"updatedReplicas", 3}, {"availableReplicas", 3}}}}}}};
+  fake.on("GET", "/v1/deployments", {.body = list.dump()});
+  Outcome r = skiff({"get", "deploy"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
+            "web    3/3     3            3           30h\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(SkiffBinary, GetWithSelectorAndJsonOutput) {
+  FakeSkiffd fake(socket());
+  json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", {{{"metadata", {{"name", "web-1"}}}}}}};
+  fake.on("GET", "/v1/pods?labelSelector=app%3Dweb", {.body = list.dump()});
+  Outcome r = skiff({"get", "po", "-l", "app=web", "-o", "json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out), list);
+}
+
+TEST_F(SkiffBinary, ErrorStatusBecomesOneLine) {
+  FakeSkiffd fake(socket());
+  fake.on(
+      "GET", "/v1/deployments/nope",
+      {.status = 404,
+       .body =
+           R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"deployments.apps \"nope\" not found","reason":"NotFound","code":404})"});
+  Outcome r = skiff({"get", "deployment", "nope"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "error: deployments.apps \"nope\" not found\n");
+}
+
+TEST_F(SkiffBinary, MissingSocket) {
+  Outcome r = skiff({"images"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "error: cannot connect to skiffd at " + socket() +
+                       ": no such file or directory (is skiffd running?)\n");
+}
+
+TEST_F(SkiffBinary, SocketFromEnvironment) {
+  FakeSkiffd fake(socket());
+  fake.on("GET", "/v1/top/pods",
+          {.body = R"({"items":[{"name":"web-1","cpuMillis":12,"memoryBytes":5300000}]})"});
+  ::setenv("SKIFF_SOCKET", socket().c_str(), 1);
+  Outcome r = skiff({"top", "pods"}, /*with_socket=*/false);
+  ::unsetenv("SKIFF_SOCKET");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "NAME    CPU(cores)   MEMORY(bytes)\nweb-1   12m          5Mi\n");
+}
+
+TEST_F(SkiffBinary, ApplySendsTheFileAndPrintsKubectlLines) {
+  FakeSkiffd fake(socket());
+  fake.on("POST", "/v1/apply", {.body = R"({"results":[{"kind":"Deployment","name":"web","action":"created"},
+                                  {"kind":"Service","name":"web","action":"unchanged"}],
+                      "warnings":["web.json: items[0] (Deployment web): spec.template.spec.volumes: not supported by skiff, ignored"]})"});
+  dir_.write("web.json", R"({"kind":"List"})");
+  Outcome r = skiff({"apply", "-f", dir_.path() + "/web.json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "deployment.apps/web created\nservice/web unchanged\n");
+  EXPECT_EQ(r.err,
+            "Warning: web.json: items[0] (Deployment web): spec.template.spec.volumes: not supported by "
+            "skiff, ignored\n");
+  auto reqs = fake.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(json::parse(reqs[0].body),
+            (json{{"fileName", dir_.path() + "/web.json"}, {"content", R"({"kind":"List"})"}}));
+
+  Outcome missing = skiff({"apply", "-f", dir_.path() + "/absent.json"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_EQ(missing.err, "error: open " + dir_.path() + "/absent.json: no such file or directory\n");
+}
+
+TEST_F(SkiffBinary, RunFollowsTheLogAndExitsWithTheContainersCode) {
+  FakeSkiffd fake(socket());
+  fake.on("POST", "/v1/containers",
+          {.status = 201, .body = R"({"name":"c1","id":"0123456789abcdef","state":"created"})"});
+  fake.on("GET", "/v1/containers/c1/log?follow=true",
+          {.body = "hello\nworld\n", .content_type = "text/plain"});
+  fake.on("GET", "/v1/containers/c1/wait", {.body = R"({"exitCode":3})"});
+  fake.on("DELETE", "/v1/containers/c1?force=true", {.body = R"({"removed":"c1"})"});
+  Outcome r = skiff(
+      {"run", "--rm", "-e", "A=1", "-p", "8080:80", "--memory", "64Mi", "busybox", "sh", "-c", "exit 3"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.out, "hello\nworld\n");
+  auto reqs = fake.requests();
+  ASSERT_EQ(reqs.size(), 4u);
+  EXPECT_EQ(json::parse(reqs[0].body), json::parse(R"({"image":"busybox","command":["sh","-c","exit 3"],
+      "env":["A=1"],"ports":["8080:80/tcp"],"memory":"67108864"})"));
+  EXPECT_EQ(reqs[3].method + " " + reqs[3].target, "DELETE /v1/containers/c1?force=true");
+}
+
+TEST_F(SkiffBinary, PullPrintsPlainProgressOffATerminal) {
+  FakeSkiffd fake(socket());
+  fake.on("POST", "/v1/images/pull",
+          {.body = "{\"progress\":{\"layer\":\"sha256:aaaabbbbccccdddd\",\"bytes\":10,\"total\":20}}\n"
+                   "{\"progress\":{\"layer\":\"sha256:aaaabbbbccccdddd\",\"bytes\":20,\"total\":20}}\n"
+                   "{\"image\":{\"id\":\"sha256:feedfacefeedface\",\"names\":[\"app:1\"]}}\n",
+           .content_type = "application/x-ndjson"});
+  fake.on("POST", "/v1/images/import", {.body = R"({"kind":"List","items":[]})"});
+  Outcome r = skiff({"pull", "127.0.0.1:5000/app:1", "--tls-verify=false"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "Copying blob aaaabbbbcccc\nCopying blob aaaabbbbcccc done\nfeedfacefeedface\n");
+  EXPECT_EQ(json::parse(fake.requests().at(0).body),
+            json::parse(R"({"reference":"127.0.0.1:5000/app:1","tlsVerify":false})"));
+
+  fake.on("POST", "/v1/images/pull", {.body = "{\"error\":\"pull app:2: manifest unknown\"}\n"});
+  Outcome failed = skiff({"pull", "app:2"});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_EQ(failed.err, "error: pull app:2: manifest unknown\n");
+}
+
+TEST_F(SkiffBinary, DescribeRolloutAndDeleteUseTheirRoutes) {
+  FakeSkiffd fake(socket());
+  fake.on("GET", "/v1/deployments/web",
+          {.body = R"({"kind":"Deployment","metadata":{"name":"web"},"spec":{"replicas":2}})"});
+  fake.on(
+      "GET", "/v1/events?watch=false&kind=Deployment&name=web",
+      {.body =
+           R"({"kind":"List","items":[{"involvedObject":{"kind":"Deployment","name":"web"},"type":"Normal",
+                      "reason":"ScalingReplicaSet","message":"Scaled up to 2"}]})"});
+  fake.on("GET", "/v1/deployments/web/rollout",
+          {.body = R"({"done":true,"message":"deployment \"web\" successfully rolled out"})"});
+  fake.on("DELETE", "/v1/horizontalpodautoscalers/web",
+          {.body = R"({"kind":"HorizontalPodAutoscaler","name":"web","action":"deleted"})"});
+  Outcome d = skiff({"describe", "deploy", "web"});
+  EXPECT_EQ(d.code, 0) << d.err;
+  EXPECT_TRUE(d.out.starts_with("Name:")) << d.out;
+  EXPECT_NE(d.out.find("ScalingReplicaSet"), std::string::npos) << d.out;
+  Outcome r = skiff({"rollout", "status", "deployment", "web", "--timeout", "30s"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "deployment \"web\" successfully rolled out\n");
+  Outcome x = skiff({"delete", "hpa", "web"});
+  EXPECT_EQ(x.code, 0) << x.err;
+  EXPECT_EQ(x.out, "horizontalpodautoscaler.autoscaling \"web\" deleted\n");
+}
+
+TEST_F(SkiffBinary, UnsupportedCommandsSaySo) {
+  Outcome it = skiff({"run", "-it", "busybox", "sh"});
+  EXPECT_EQ(it.code, 1);
+  EXPECT_EQ(it.err, "error: interactive containers are not supported yet\n");
+  Outcome exec = skiff({"exec", "web-1", "--", "ls"});
+  EXPECT_EQ(exec.code, 1);
+  EXPECT_NE(exec.err.find("error: exec is not supported yet"), std::string::npos) << exec.err;
+  Outcome kind = skiff({"get", "replicasets"});
+  EXPECT_EQ(kind.code, 1);
+  EXPECT_NE(kind.err.find("doesn't have a resource type \"replicasets\""), std::string::npos) << kind.err;
+}
+
+TEST_F(SkiffBinary, HelpOnEveryCommand) {
+  const std::vector<std::vector<std::string>> commands = {{},
+                                                          {"pull"},
+                                                          {"image"},
+                                                          {"image", "import"},
+                                                          {"image", "inspect"},
+                                                          {"image", "prune"},
+                                                          {"images"},
+                                                          {"rmi"},
+                                                          {"run"},
+                                                          {"ps"},
+                                                          {"logs"},
+                                                          {"exec"},
+                                                          {"stop"},
+                                                          {"rm"},
+                                                          {"apply"},
+                                                          {"delete"},
+                                                          {"get"},
+                                                          {"describe"},
+                                                          {"scale"},
+                                                          {"rollout"},
+                                                          {"rollout", "status"},
+                                                          {"rollout", "undo"},
+                                                          {"top"},
+                                                          {"top", "pods"},
+                                                          {"events"}};
+  for (auto args : commands) {
+    args.push_back("--help");
+    Outcome r = skiff(args, /*with_socket=*/false);
+    std::string name = args.size() > 1 ? args[0] : "skiff";
+    EXPECT_EQ(r.code, 0) << name << ": " << r.err;
+    EXPECT_NE(r.out.find("Usage:"), std::string::npos) << name << ": " << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace skiff::testing
