@@ -52,6 +52,23 @@ class StateDirGuard {
   std::string id_;
 };
 
+// Removes the shared parent of default cgroup paths unless the create succeeded, once the
+// container's own group is gone (declared before it, so destroyed after), as delete does.
+class DefaultCgroupParentGuard {
+ public:
+  DefaultCgroupParentGuard() = default;
+  DefaultCgroupParentGuard(const DefaultCgroupParentGuard&) = delete;
+  DefaultCgroupParentGuard& operator=(const DefaultCgroupParentGuard&) = delete;
+  ~DefaultCgroupParentGuard() {
+    if (layout_ != nullptr) (void)cgroups::remove_if_unused(*layout_, std::string(kDefaultCgroupParent));
+  }
+  void arm(const cgroups::Layout& layout) { layout_ = &layout; }
+  void release() { layout_ = nullptr; }
+
+ private:
+  const cgroups::Layout* layout_ = nullptr;
+};
+
 // Kills and reaps the init unless the create succeeded.
 class ChildGuard {
  public:
@@ -233,6 +250,8 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (!layout) return std::move(layout).error();
   std::string cgroup_path =
       spec.linux.cgroups_path.empty() ? default_cgroup_path(options.id) : spec.linux.cgroups_path;
+  DefaultCgroupParentGuard default_parent;
+  if (spec.linux.cgroups_path.empty()) default_parent.arm(*layout);
   std::optional<cgroups::Cgroup> group;
   if (auto created = cgroups::Cgroup::create(*layout, cgroup_path)) {
     group.emplace(std::move(*created));
@@ -335,6 +354,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   }
   child.release();
   if (group) group->release();
+  default_parent.release();
   dir_guard.release();
   return state.pid;
 }
