@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 namespace skiff::common {
 namespace {
 
@@ -118,6 +120,13 @@ Result<UniqueFd> open_directory(const std::string& path) {
 bool path_exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
+}
+
+Status remove_tree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return Error("remove " + path + ": " + ec.message(), ec.value());
+  return {};
 }
 
 }  // namespace skiff::common

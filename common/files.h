@@ -38,4 +38,8 @@ Result<UniqueFd> open_directory(const std::string& path);
 
 bool path_exists(const std::string& path);
 
+/// Removes `path` and everything below it; a missing path succeeds. Never call it on a tree
+/// with mounts below: it would descend into them.
+Status remove_tree(const std::string& path);
+
 }  // namespace skiff::common

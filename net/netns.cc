@@ -10,10 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <system_error>
-#include <thread>
 
+#include "common/namespace_pin.h"
 #include "net/netlink.h"
 
 namespace skiff::net {
@@ -28,69 +26,27 @@ using common::UniqueFd;
 // saves a lookup round trip per pod.
 constexpr int kLoopbackIndex = 1;
 
-// Makes `dir` a mount point with private propagation, as iproute2 does for /run/netns (it
-// chooses shared; we want private): a pin mounted under a shared parent would be copied
-// into every peer mount namespace (systemd services, other runtimes' containers), where
-// it keeps the namespace alive after we unpin it and makes the unlink fail with EBUSY.
-// MS_PRIVATE on a directory that is no mount point fails with EINVAL, so the first call
-// bind-mounts the directory onto itself; later calls only re-assert the propagation.
-Status make_private_mount(const std::string& dir) {
-  if (::mount("", dir.c_str(), nullptr, MS_PRIVATE, nullptr) == 0) return {};
-  if (errno != EINVAL) return Error::from_errno("make " + dir + " a private mount");
-  if (::mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    return Error::from_errno("bind-mount " + dir + " onto itself");
-  }
-  if (::mount("", dir.c_str(), nullptr, MS_PRIVATE, nullptr) != 0) {
-    return Error::from_errno("make " + dir + " a private mount");
-  }
-  return {};
-}
-
-// Runs on a short-lived thread: unshare(CLONE_NEWNET) moves only the calling thread, so
-// the caller's thread never leaves its namespace, and a failure cannot strand it in a new
-// one. The thread pins its fresh namespace at `pin`, opens it, and brings loopback up
-// while it is inside anyway (without it a pod cannot reach its own 127.0.0.1). On error
-// the caller unpins.
-Result<UniqueFd> new_namespace_pinned_at(const std::string& pin) {
-  if (::unshare(CLONE_NEWNET) != 0) return Error::from_errno("unshare network namespace");
-  if (::mount("/proc/thread-self/ns/net", pin.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-    return Error::from_errno("bind-mount the new namespace onto " + pin);
-  }
-  UniqueFd fd(::open(pin.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error::from_errno("open " + pin);
-  Result<Netlink> netlink = Netlink::open();
-  if (!netlink) return std::move(netlink).error();
-  if (Status s = netlink->set_up(kLoopbackIndex); !s) return std::move(s).error();
-  return fd;
-}
-
 }  // namespace
 
 Result<NetworkNamespace> NetworkNamespace::create(const std::string& dir, const std::string& name) {
   std::string path = dir + "/" + name;
   auto failed = [&path](Error error) { return std::move(error).context("create netns " + path); };
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return failed(Error::from_errno("create " + dir, ec.value()));
-  if (Status s = make_private_mount(dir); !s) return failed(std::move(s).error());
-
-  // The pin is an empty file the namespace's nsfs inode gets bind-mounted onto; O_EXCL
-  // makes two pods of the same name collide here instead of stacking mounts.
-  UniqueFd pin_file(::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444));
-  if (!pin_file) return failed(Error::from_errno("create " + path));
-  pin_file.reset();
-
-  Result<UniqueFd> fd = Error("thread did not run");
-  try {
-    std::thread([&fd, &path] { fd = new_namespace_pinned_at(path); }).join();
-  } catch (const std::system_error& e) {
-    fd = Error::from_errno("start a thread", e.code().value());
-  }
+  if (Status s = common::make_private_mount_dir(dir); !s) return failed(std::move(s).error());
+  // Loopback comes up while inside anyway: without it a pod cannot reach its own 127.0.0.1.
+  auto loopback_up = []() -> Status {
+    Result<Netlink> netlink = Netlink::open();
+    if (!netlink) return std::move(netlink).error();
+    return netlink->set_up(kLoopbackIndex);
+  };
+  if (Status s = common::pin_new_namespace(CLONE_NEWNET, path, loopback_up); !s)
+    return failed(std::move(s).error());
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
+    Error error = Error::from_errno("open " + path);
     [[maybe_unused]] Status unpinned = remove(path);
-    return failed(std::move(fd).error());
+    return failed(std::move(error));
   }
-  return NetworkNamespace(path, std::move(*fd));
+  return NetworkNamespace(path, std::move(fd));
 }
 
 Result<NetworkNamespace> NetworkNamespace::open(const std::string& path) {
@@ -105,12 +61,10 @@ Result<NetworkNamespace> NetworkNamespace::open(const std::string& path) {
 }
 
 Status NetworkNamespace::remove(const std::string& path) {
-  // MNT_DETACH: an fd opened through the pin (every NetworkNamespace holds one) makes the
-  // mount busy; detaching unpins now and the namespace ends when those fds close.
-  if (::umount2(path.c_str(), MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) {
-    return Error::from_errno("unmount netns " + path);
-  }
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error::from_errno("remove netns " + path);
+  // Every NetworkNamespace holds an fd opened through its pin; unpin_namespace detaches, so
+  // the namespace ends when those fds close.
+  if (Status s = common::unpin_namespace(path); !s)
+    return std::move(s).error().context("remove netns " + path);
   return {};
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "common/files.h"
+#include "common/undo.h"
 #include "net/dns_files.h"
 #include "net/ipam.h"
 #include "net/netlink.h"
@@ -21,8 +22,11 @@ namespace skiff::net {
 namespace {
 
 using common::Error;
+using common::keep_first;
+using common::remove_tree;
 using common::Result;
 using common::Status;
+using common::Undo;
 
 constexpr common::Migration kMigrations[] = {
     {1, "pod networks",
@@ -99,33 +103,6 @@ std::string veth_name(const std::string& pod_id, unsigned salt) {
   std::array<char, 16> buf{};
   std::snprintf(buf.data(), buf.size(), "veth%08x", hash);
   return buf.data();
-}
-
-// Runs an undo action when a step after it fails; dismissed once attach() has succeeded.
-class Undo {
- public:
-  explicit Undo(std::function<void()> action) : action_(std::move(action)) {}
-  Undo(const Undo&) = delete;
-  Undo& operator=(const Undo&) = delete;
-  ~Undo() {
-    if (action_) action_();
-  }
-  void dismiss() { action_ = nullptr; }
-
- private:
-  std::function<void()> action_;
-};
-
-// The first failure wins; later steps of a teardown still run.
-void keep_first(Status& first, Status next) {
-  if (first.ok() && !next.ok()) first = std::move(next);
-}
-
-Status remove_tree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return Error("remove " + path + ": " + ec.message(), ec.value());
-  return {};
 }
 
 // Host mode: the pod sees the host's own files, copied so the containers' bind mounts do

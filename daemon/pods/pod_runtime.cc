@@ -3,8 +3,10 @@
 
 #include "daemon/pods/pod_runtime.h"
 
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -16,6 +18,8 @@
 
 #include "cgroups/cgroup.h"
 #include "common/files.h"
+#include "common/namespace_pin.h"
+#include "common/undo.h"
 #include "daemon/pods/container_config.h"
 #include "daemon/pods/pod_namespaces.h"
 #include "image/image_store.h"
@@ -26,36 +30,13 @@
 namespace skiff::daemon {
 
 using common::Error;
+using common::keep_first;
+using common::remove_tree;
 using common::Result;
 using common::Status;
+using common::Undo;
 
 namespace {
-
-/// Runs its action when destroyed unless dismissed: the undo of one completed step.
-class Undo {
- public:
-  explicit Undo(std::function<void()> action) : action_(std::move(action)) {}
-  Undo(const Undo&) = delete;
-  Undo& operator=(const Undo&) = delete;
-  ~Undo() {
-    if (action_) action_();
-  }
-  void dismiss() { action_ = nullptr; }
-
- private:
-  std::function<void()> action_;
-};
-
-void keep_first(Status& first, Status next) {
-  if (first.ok() && !next.ok()) first = std::move(next);
-}
-
-Status remove_tree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-  if (ec) return Error::from_errno("remove " + path, ec.value());
-  return {};
-}
 
 /// The monitor records the exit in the container's directory right after the container
 /// dies, which may be while we remove the directory: move it aside first, so the monitor's
@@ -109,14 +90,23 @@ Result<SandboxInfo> PodRuntime::create_sandbox(const SandboxRequest& request) {
   info.uts_ns_path = dir + "/uts";
   info.shm_dir = dir + "/shm";
 
-  if (auto st = make_private_dir(config_.run_root + "/sandboxes"); !st) return fail(std::move(st).error());
+  if (auto st = common::make_private_mount_dir(config_.run_root + "/sandboxes"); !st)
+    return fail(std::move(st).error());
   if (::mkdir(dir.c_str(), 0711) != 0) {
     return fail(errno == EEXIST ? Error("sandbox already exists", EEXIST)
                                 : Error::from_errno("create " + dir));
   }
   Undo undo_local([this, pod] { (void)remove_sandbox_local(pod); });
-  if (auto st = pin_new_ipc_namespace(info.ipc_ns_path); !st) return fail(std::move(st).error());
-  if (auto st = pin_new_uts_namespace(info.uts_ns_path, info.hostname); !st)
+  if (auto st = common::pin_new_namespace(CLONE_NEWIPC, info.ipc_ns_path); !st)
+    return fail(std::move(st).error());
+  // The hostname is set once in the pod's UTS namespace, so the pod has it even for a
+  // container that sets none; each container's config sets the same name again.
+  auto set_hostname = [&hostname = info.hostname]() -> Status {
+    if (!hostname.empty() && ::sethostname(hostname.data(), hostname.size()) != 0)
+      return Error::from_errno("sethostname " + hostname);
+    return {};
+  };
+  if (auto st = common::pin_new_namespace(CLONE_NEWUTS, info.uts_ns_path, set_hostname); !st)
     return fail(std::move(st).error());
   if (auto st = mount_pod_shm(info.shm_dir); !st) return fail(std::move(st).error());
 
@@ -159,9 +149,9 @@ Result<SandboxInfo> PodRuntime::load_sandbox(const std::string& pod_name) {
 Status PodRuntime::remove_sandbox_local(const std::string& pod_name) {
   const std::string dir = sandbox_dir(pod_name);
   Status first;
-  keep_first(first, unpin(dir + "/ipc"));
-  keep_first(first, unpin(dir + "/uts"));
-  keep_first(first, unpin(dir + "/shm"));
+  keep_first(first, common::unpin_namespace(dir + "/ipc"));
+  keep_first(first, common::unpin_namespace(dir + "/uts"));
+  keep_first(first, common::unpin_namespace(dir + "/shm"));
   // Only once nothing is mounted below: remove_all would otherwise descend into the tmpfs.
   if (first.ok()) keep_first(first, remove_tree(dir));
   return first;

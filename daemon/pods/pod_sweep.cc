@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cgroups/cgroup.h"
+#include "common/undo.h"
 #include "daemon/pods/pod_runtime.h"
 #include "image/image_store.h"
 #include "runtime/state.h"
@@ -13,15 +14,12 @@
 namespace skiff::daemon {
 
 using common::Error;
+using common::keep_first;
 using common::Result;
 using common::Status;
 using nlohmann::json;
 
 namespace {
-
-void keep_first(Status& first, Status next) {
-  if (first.ok() && !next.ok()) first = std::move(next);
-}
 
 std::set<std::string> subdirectories(const std::string& dir) {
   std::set<std::string> names;
