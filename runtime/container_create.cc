@@ -16,6 +16,7 @@
 #include "cgroups/cgroup.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "common/rfc3339.h"
 #include "runtime/capabilities.h"
 #include "runtime/clone.h"
 #include "runtime/container.h"
@@ -294,7 +295,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   state.poststart_hooks = !spec.hooks.poststart.empty();
   state.poststop_hooks = !spec.hooks.poststop.empty();
   state.has_process = spec.process.has_value();
-  state.created = rfc3339_now();
+  state.created = common::rfc3339_now();
   state.status = ContainerStatus::Created;
 
   InitContext ctx;

@@ -138,18 +138,6 @@ ContainerStatus live_status(const ContainerState& s, const std::string& proc_roo
   return s.status;
 }
 
-std::string rfc3339_now() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm t{};
-  ::gmtime_r(&ts.tv_sec, &t);
-  // snprintf, not strftime: strftime loads /etc/localtime (tzset) even for a UTC time.
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", t.tm_year + 1900, t.tm_mon + 1,
-                t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec);
-  return buf;
-}
-
 Result<std::string> StateStore::create_dir(const std::string& id) const {
   if (auto st = validate_container_id(id); !st) return std::move(st).error();
   std::error_code ec;

@@ -55,9 +55,6 @@ common::Result<uint64_t> process_start_time(pid_t pid, const std::string& proc_r
 /// otherwise the recorded status.
 ContainerStatus live_status(const ContainerState& state, const std::string& proc_root = "/proc");
 
-/// Current time as RFC 3339 with nanoseconds, UTC ("2026-11-24T22:40:00.123456789Z").
-std::string rfc3339_now();
-
 class StateStore {
  public:
   explicit StateStore(std::string root) : root_(std::move(root)) {}

@@ -4,98 +4,13 @@
 #include "scheduler/deployment_status.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
+
+#include "common/rfc3339.h"
 
 namespace skiff::scheduler {
 
-using std::chrono::days;
 using std::chrono::seconds;
-
-std::string format_time(Timestamp t) {
-  const auto secs = std::chrono::floor<seconds>(t);
-  const auto day = std::chrono::floor<days>(secs);
-  const std::chrono::year_month_day ymd{day};
-  const std::chrono::hh_mm_ss hms{secs - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
-namespace {
-
-// Reads exactly `n` digits at `pos`.
-std::optional<int> digits(std::string_view s, size_t& pos, size_t n) {
-  if (pos + n > s.size()) return std::nullopt;
-  int v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const char c = s[pos + i];
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  pos += n;
-  return v;
-}
-
-bool expect(std::string_view s, size_t& pos, char c) {
-  if (pos >= s.size() || s[pos] != c) return false;
-  ++pos;
-  return true;
-}
-
-}  // namespace
-
-std::optional<Timestamp> parse_time(std::string_view text) {
-  size_t pos = 0;
-  const auto year = digits(text, pos, 4);
-  if (!year || !expect(text, pos, '-')) return std::nullopt;
-  const auto month = digits(text, pos, 2);
-  if (!month || !expect(text, pos, '-')) return std::nullopt;
-  const auto day = digits(text, pos, 2);
-  if (!day || pos >= text.size() || (text[pos] != 'T' && text[pos] != 't')) return std::nullopt;
-  ++pos;
-  const auto hour = digits(text, pos, 2);
-  if (!hour || !expect(text, pos, ':')) return std::nullopt;
-  const auto minute = digits(text, pos, 2);
-  if (!minute || !expect(text, pos, ':')) return std::nullopt;
-  const auto second = digits(text, pos, 2);
-  if (!second) return std::nullopt;
-  int millis = 0;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    int scale = 100;
-    const size_t start = pos;
-    for (; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos) {
-      millis += (text[pos] - '0') * scale;
-      scale /= 10;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  int offset_minutes = 0;
-  if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
-    ++pos;
-  } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
-    const int sign = text[pos] == '+' ? 1 : -1;
-    ++pos;
-    const auto oh = digits(text, pos, 2);
-    if (!oh || !expect(text, pos, ':')) return std::nullopt;
-    const auto om = digits(text, pos, 2);
-    if (!om) return std::nullopt;
-    offset_minutes = sign * (*oh * 60 + *om);
-  } else {
-    return std::nullopt;
-  }
-  if (pos != text.size()) return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year{*year},
-                                        std::chrono::month{static_cast<unsigned>(*month)},
-                                        std::chrono::day{static_cast<unsigned>(*day)}};
-  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  return Timestamp{std::chrono::sys_days{ymd}} + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
-         seconds(*second) + std::chrono::milliseconds(millis) - std::chrono::minutes(offset_minutes);
-}
 
 const Condition* find_condition(const std::vector<Condition>& conditions, std::string_view type) {
   for (const Condition& c : conditions)
@@ -105,7 +20,7 @@ const Condition* find_condition(const std::vector<Condition>& conditions, std::s
 
 Condition make_condition(std::string_view type, std::string_view status, std::string_view reason,
                          std::string message, Timestamp now) {
-  const std::string at = format_time(now);
+  const std::string at = common::format_rfc3339(now);
   return {.type = std::string(type),
           .status = std::string(status),
           .reason = std::string(reason),
@@ -184,8 +99,8 @@ bool made_progress(const DeploymentStatus& before, const DeploymentStatus& after
 }
 
 std::optional<Timestamp> deadline_of(const Deployment& deployment, const Condition& progressing) {
-  auto from = parse_time(progressing.last_update_time);
-  if (!from) from = parse_time(progressing.last_transition_time);
+  auto from = common::parse_rfc3339(progressing.last_update_time);
+  if (!from) from = common::parse_rfc3339(progressing.last_transition_time);
   if (!from) return std::nullopt;
   return *from + seconds(deployment.spec.progress_deadline_seconds);
 }

@@ -36,11 +36,6 @@ inline constexpr std::string_view kProgressDeadlineExceeded = "ProgressDeadlineE
 inline constexpr std::string_view kDeploymentPaused = "DeploymentPaused";
 inline constexpr std::string_view kDeploymentResumed = "DeploymentResumed";
 
-/// "2025-03-01T12:00:00Z": UTC, whole seconds (metav1.Time's format).
-std::string format_time(Timestamp t);
-/// RFC 3339 with an optional fraction and "Z" or an offset; nullopt when malformed.
-std::optional<Timestamp> parse_time(std::string_view text);
-
 const Condition* find_condition(const std::vector<Condition>& conditions, std::string_view type);
 /// A condition whose transition and update times are `now`.
 Condition make_condition(std::string_view type, std::string_view status, std::string_view reason,

@@ -11,6 +11,7 @@
 #include "cgroups/layout.h"
 #include "cmd/monitor/monitor_main.h"
 #include "common/log.h"
+#include "common/rfc3339.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
 #include "daemon/monitor/monitor.h"
@@ -112,7 +113,7 @@ Result<Running> create_and_start(const Flags& flags, int devnull) {
     return std::move(st).error().context("start " + *id);
   }
   running.init_pid = *pid;
-  running.started_at = daemon::rfc3339_now();
+  running.started_at = common::rfc3339_now();
   running.oom_file = oom_counter_file(store, *id);
   // Only the container may hold the write ends now, so the pipes end when it does.
   (void)::dup2(devnull, 1);

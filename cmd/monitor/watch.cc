@@ -18,6 +18,7 @@
 
 #include "cmd/monitor/monitor_main.h"
 #include "common/files.h"
+#include "common/rfc3339.h"
 #include "common/strings.h"
 #include "daemon/monitor/log_writer.h"
 #include "daemon/monitor/monitor.h"
@@ -211,7 +212,7 @@ int run_watch(const Flags& flags) {
       }
     }
   }
-  std::string finished_at = daemon::rfc3339_now();
+  std::string finished_at = common::rfc3339_now();
   // What the container wrote before it exited is in the pipes: all of it goes to the log.
   // A process that outlived the init (no pid namespace) may keep a pipe open, so read what
   // is there, not to EOF.

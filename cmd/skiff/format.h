@@ -23,8 +23,8 @@ inline constexpr TabStyle kDescribe{0, 2};      ///< kubectl describe
 /// that have a cell in it. Widths count UTF-8 code points.
 std::string tabwrite(std::string_view text, TabStyle style);
 
-/// Seconds since the epoch of an RFC 3339 time ("2024-05-01T12:00:00Z",
-/// "2024-05-01T12:00:00.123+02:00"); nullopt if it is not one.
+/// Seconds since the epoch of an RFC 3339 time (common::parse_rfc3339, whole seconds);
+/// nullopt if it is not one.
 std::optional<int64_t> parse_rfc3339(std::string_view text);
 /// RFC 1123 with a numeric zone in UTC, as kubectl describe prints times.
 std::string format_rfc1123z(int64_t epoch_seconds);

@@ -23,6 +23,10 @@ void reply_error(http::Response& res, const common::Error& error) {
   }
 }
 
+nlohmann::json list_of(nlohmann::json items) {
+  return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}};
+}
+
 http::Router make_router(ApiContext& api) {
   http::Router router;
   router.get("/v1/version", [](const http::Request&, http::Response& res) {

@@ -4,6 +4,7 @@
 // scale, delete) and then wake the controller, and leave every pod write to the controller
 // thread (Controller::post), so pods have one writer.
 
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "common/error.h"
@@ -34,6 +35,9 @@ void add_image_routes(http::Router& router, ApiContext& api);
 void add_object_routes(http::Router& router, ApiContext& api);
 void add_container_routes(http::Router& router, ApiContext& api);
 void add_log_and_event_routes(http::Router& router, ApiContext& api);
+
+/// {"apiVersion":"v1","kind":"List","items":items}, how every list is returned.
+nlohmann::json list_of(nlohmann::json items);
 
 /// Every route of docs/api.md.
 http::Router make_router(ApiContext& api);

@@ -14,6 +14,7 @@
 #include "net/port_mapping.h"
 #include "scheduler/object_names.h"
 #include "scheduler/quantity.h"
+#include "scheduler/reconciler_names.h"
 
 namespace skiff::daemon {
 
@@ -103,11 +104,8 @@ std::string generated_name(const std::string& image) {
   for (char c : base)
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) clean += c;
   if (clean.empty() || clean.size() > 40) clean = "ctr";
-  static constexpr char kAlphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  std::random_device rd;
-  std::string suffix;
-  for (int i = 0; i < 5; ++i) suffix += kAlphabet[rd() % (sizeof kAlphabet - 1)];
-  return clean + "-" + suffix;
+  std::random_device random;
+  return clean + "-" + scheduler::random_suffix([&random] { return (uint64_t{random()} << 32) | random(); });
 }
 
 std::vector<std::string> string_array(const json& body, const char* field, std::string& error) {
@@ -261,7 +259,7 @@ void add_container_routes(http::Router& router, ApiContext& api) {
       if (!*all && !running(p)) continue;
       items.push_back(container_summary(p, api.clock()));
     }
-    res.json(200, {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}});
+    res.json(200, list_of(std::move(items)));
   });
 
   router.get("/v1/containers/{name}", [&api](const http::Request& req, http::Response& res) {

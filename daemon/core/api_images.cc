@@ -17,10 +17,6 @@ json summary_json(const image::ImageSummary& s) {
           {"size", s.size},         {"created", s.created},     {"platform", s.platform.str()}};
 }
 
-json list_of(json items) {
-  return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}};
-}
-
 json raw_blob(const image::ImageStore& images, const image::Digest& digest) {
   auto text = images.content().read_blob(digest);
   if (!text) return nullptr;

@@ -80,7 +80,7 @@ void add_log_and_event_routes(http::Router& router, ApiContext& api) {
     if (!*watch) {
       json items = json::array();
       for (const auto& e : *events) items.push_back(to_json(e));
-      return res.json(200, {{"apiVersion", "v1"}, {"kind", "List"}, {"items", items}});
+      return res.json(200, list_of(std::move(items)));
     }
     http::Stream& stream = res.stream("application/x-ndjson");
     while (true) {

@@ -6,6 +6,7 @@
 
 #include "daemon/core/api.h"
 #include "daemon/core/pod_status.h"
+#include "scheduler/deployment_status.h"
 #include "scheduler/reconciler.h"
 
 namespace skiff::daemon {
@@ -44,12 +45,8 @@ json pod_json(const PodRecord& pod) {
     j["metadata"]["ownerReferences"] = json::array(
         {{{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", pod.owner}, {"controller", true}}});
   }
-  if (pod.terminating_since) j["metadata"]["deletionTimestamp"] = rfc3339(*pod.terminating_since);
+  if (pod.terminating_since) j["metadata"]["deletionTimestamp"] = format_rfc3339(*pod.terminating_since);
   return j;
-}
-
-json list_of(json items) {
-  return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}};
 }
 
 /// "app=web,tier=front" (also "=="); 400 for anything else.
@@ -96,35 +93,6 @@ std::optional<scheduler::ParsedObjects> parse_file_body(const http::Request& req
     return std::nullopt;
   }
   return std::move(*parsed);
-}
-
-/// kubectl rollout status's wording for a Deployment.
-json rollout_status(const scheduler::Deployment& d) {
-  const auto& s = d.status;
-  const std::string name = "\"" + d.metadata.name + "\"";
-  auto waiting = [](std::string message) { return json{{"done", false}, {"message", std::move(message)}}; };
-  if (d.metadata.generation > s.observed_generation)
-    return waiting("Waiting for deployment spec update to be observed...");
-  for (const auto& c : s.conditions) {
-    if (c.type == "Progressing" && c.reason == "ProgressDeadlineExceeded")
-      return {{"done", false},
-              {"failed", true},
-              {"message", "deployment " + name + " exceeded its progress deadline"}};
-  }
-  int32_t replicas = d.spec.replicas;
-  if (s.updated_replicas < replicas)
-    return waiting("Waiting for deployment " + name +
-                   " rollout to finish: " + std::to_string(s.updated_replicas) + " out of " +
-                   std::to_string(replicas) + " new replicas have been updated...");
-  if (s.replicas > s.updated_replicas)
-    return waiting("Waiting for deployment " + name +
-                   " rollout to finish: " + std::to_string(s.replicas - s.updated_replicas) +
-                   " old replicas are pending termination...");
-  if (s.available_replicas < s.updated_replicas)
-    return waiting("Waiting for deployment " + name +
-                   " rollout to finish: " + std::to_string(s.available_replicas) + " of " +
-                   std::to_string(s.updated_replicas) + " updated replicas are available...");
-  return {{"done", true}, {"message", "deployment " + name + " successfully rolled out"}};
 }
 
 }  // namespace
@@ -240,7 +208,10 @@ void add_object_routes(http::Router& router, ApiContext& api) {
     auto object = api.store.get("Deployment", name);
     if (!object) return reply_error(res, object.error());
     if (!*object) return res.error(404, "deployments \"" + name + "\" not found");
-    res.json(200, rollout_status(std::get<scheduler::Deployment>((*object)->object)));
+    auto status = scheduler::rollout_status(std::get<scheduler::Deployment>((*object)->object));
+    if (!status)
+      return res.json(200, {{"done", false}, {"failed", true}, {"message", status.error().message()}});
+    res.json(200, {{"done", status->done}, {"message", status->message}});
   });
 
   router.post("/v1/deployments/{name}/rollback", [&api](const http::Request& req, http::Response& res) {

@@ -5,10 +5,8 @@
 
 #include <chrono>
 #include <functional>
-#include <optional>
-#include <string>
-#include <string_view>
 
+#include "common/rfc3339.h"
 #include "scheduler/autoscaler_clock.h"
 
 namespace skiff::daemon {
@@ -19,10 +17,9 @@ using WallClock = std::function<Timestamp()>;
 /// The real clock.
 Timestamp system_now();
 
-/// "2026-12-01T10:00:00Z" (Kubernetes' metav1.Time, whole seconds).
-std::string rfc3339(Timestamp t);
-/// Parses what rfc3339() prints (and fractional seconds, which are kept to the millisecond);
-/// nullopt for anything else.
-std::optional<Timestamp> parse_rfc3339(std::string_view text);
+// Timestamps users see are RFC 3339 strings: common::format_rfc3339 writes them (whole
+// seconds) and common::parse_rfc3339 reads them back as a Timestamp.
+using common::format_rfc3339;
+using common::parse_rfc3339;
 
 }  // namespace skiff::daemon

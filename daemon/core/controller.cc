@@ -148,10 +148,13 @@ void Controller::pass() {
       common::log::warn("pods: " + pods.error().message());
       break;
     }
-    for (const auto& pod : *pods) {
-      auto when = pods_.sync(pod.pod.metadata.name);
+    // One read of every pod per round; admissions within it add to `admitted`.
+    auto admitted = PodSync::admitted_requests(*pods);
+    for (auto& pod : *pods) {
+      std::string name = pod.pod.metadata.name;
+      auto when = pods_.sync(std::move(pod), admitted);
       if (!when) {
-        common::log::warn("pod " + pod.pod.metadata.name + ": " + when.error().message());
+        common::log::warn("pod " + name + ": " + when.error().message());
         continue;
       }
       earliest(*when);

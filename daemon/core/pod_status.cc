@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "scheduler/deployment_status.h"
+
 namespace skiff::daemon {
 
 using scheduler::Condition;
@@ -9,29 +11,20 @@ using scheduler::ContainerStateRunning;
 using scheduler::ContainerStateTerminated;
 using scheduler::ContainerStateWaiting;
 
-const Condition* find_condition(const scheduler::PodStatus& status, std::string_view type) {
-  for (const auto& c : status.conditions)
-    if (c.type == type) return &c;
-  return nullptr;
-}
-
 void set_condition(std::vector<Condition>& conditions, Condition condition, Timestamp now) {
-  for (auto& c : conditions) {
-    if (c.type != condition.type) continue;
-    if (c.status == condition.status) {
-      condition.last_transition_time = c.last_transition_time;
-    } else {
-      condition.last_transition_time = rfc3339(now);
-    }
-    c = std::move(condition);
-    return;
+  auto it = std::find_if(conditions.begin(), conditions.end(),
+                         [&](const Condition& c) { return c.type == condition.type; });
+  bool unchanged = it != conditions.end() && it->status == condition.status;
+  condition.last_transition_time = unchanged ? it->last_transition_time : format_rfc3339(now);
+  if (it == conditions.end()) {
+    conditions.push_back(std::move(condition));
+  } else {
+    *it = std::move(condition);
   }
-  condition.last_transition_time = rfc3339(now);
-  conditions.push_back(std::move(condition));
 }
 
 bool is_admitted(const PodRecord& pod) {
-  const Condition* c = find_condition(pod.pod.status, "PodScheduled");
+  const Condition* c = scheduler::find_condition(pod.pod.status.conditions, "PodScheduled");
   return c != nullptr && c->status == "True";
 }
 
@@ -50,7 +43,7 @@ bool has_finished(const PodRecord& pod) {
 }
 
 std::optional<Timestamp> ready_since(const PodRecord& pod) {
-  const Condition* c = find_condition(pod.pod.status, "Ready");
+  const Condition* c = scheduler::find_condition(pod.pod.status.conditions, "Ready");
   if (c == nullptr || c->status != "True") return std::nullopt;
   return parse_rfc3339(c->last_transition_time);
 }
@@ -93,7 +86,7 @@ void refresh_pod_status(PodRecord& pod, Timestamp now) {
   status.phase = pod_phase(pod);
   status.pod_ip = pod.ip;
   status.host_ip = pod.ip.empty() ? "" : "127.0.0.1";
-  if (status.start_time.empty() && is_admitted(pod)) status.start_time = rfc3339(now);
+  if (status.start_time.empty() && is_admitted(pod)) status.start_time = format_rfc3339(now);
 
   bool ready = is_ready(pod);
   std::string reason;
@@ -110,18 +103,15 @@ void refresh_pod_status(PodRecord& pod, Timestamp now) {
   }
   if (is_admitted(pod)) {
     set_condition(status.conditions, {.type = "Initialized", .status = "True"}, now);
-    set_condition(status.conditions,
-                  {.type = "ContainersReady",
-                   .status = ready ? "True" : "False",
-                   .reason = ready ? "" : "ContainersNotReady",
-                   .message = reason},
-                  now);
-    set_condition(status.conditions,
-                  {.type = "Ready",
-                   .status = ready ? "True" : "False",
-                   .reason = ready ? "" : "ContainersNotReady",
-                   .message = reason},
-                  now);
+    // Without readiness gates, Ready is ContainersReady (Kubernetes' rule).
+    for (const char* type : {"ContainersReady", "Ready"}) {
+      set_condition(status.conditions,
+                    {.type = type,
+                     .status = ready ? "True" : "False",
+                     .reason = ready ? "" : "ContainersNotReady",
+                     .message = reason},
+                    now);
+    }
   }
 
   status.container_statuses.clear();

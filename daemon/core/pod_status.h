@@ -20,9 +20,9 @@ inline constexpr std::string_view kPortsAnnotation = "skiff.io/ports";    ///< -
 inline constexpr std::string_view kPidsLimitAnnotation = "skiff.io/pids-limit";
 inline constexpr std::string_view kReadOnlyAnnotation = "skiff.io/read-only";
 
-/// The pod's condition of `type`, if it has one.
-const scheduler::Condition* find_condition(const scheduler::PodStatus& status, std::string_view type);
-/// Sets a condition, keeping its lastTransitionTime when the status does not change.
+/// Sets a pod condition, keeping its lastTransitionTime when the status does not change.
+/// (scheduler::set_condition is the Deployment controller's: it keeps an old message when
+/// the reason is unchanged, and orders conditions by last change.)
 void set_condition(std::vector<scheduler::Condition>& conditions, scheduler::Condition condition,
                    Timestamp now);
 

@@ -10,6 +10,7 @@
 #include "daemon/core/pod_status.h"
 #include "net/port_mapping.h"
 #include "scheduler/admission.h"
+#include "scheduler/deployment_status.h"
 
 namespace skiff::daemon {
 
@@ -77,17 +78,16 @@ Status PodSync::save(PodRecord& pod) {
   return {};
 }
 
-Status PodSync::admit(PodRecord& pod) {
-  auto pods = deps_.store.list_pods();
-  if (!pods) return std::move(pods).error();
+std::vector<scheduler::PodRequests> PodSync::admitted_requests(const std::vector<PodRecord>& pods) {
   std::vector<scheduler::PodRequests> admitted;
-  for (const auto& other : *pods) {
-    if (other.pod.metadata.name == pod.pod.metadata.name || !is_admitted(other) || has_finished(other))
-      continue;
-    admitted.push_back(scheduler::pod_requests(other.pod.spec));
-  }
+  for (const auto& pod : pods)
+    if (is_admitted(pod) && !has_finished(pod)) admitted.push_back(scheduler::pod_requests(pod.pod.spec));
+  return admitted;
+}
+
+void PodSync::admit(PodRecord& pod, std::vector<scheduler::PodRequests>& admitted) {
   auto verdict = scheduler::admit(deps_.config.allocatable, admitted, scheduler::pod_requests(pod.pod.spec));
-  const scheduler::Condition* before = find_condition(pod.pod.status, "PodScheduled");
+  const scheduler::Condition* before = scheduler::find_condition(pod.pod.status.conditions, "PodScheduled");
   if (!verdict.admitted) {
     if (before == nullptr || before->message != verdict.message)
       event(pod, "Warning", "FailedScheduling", verdict.message);
@@ -97,14 +97,14 @@ Status PodSync::admit(PodRecord& pod) {
         deps_.clock());
     pod.pod.status.reason = verdict.reason;
     pod.pod.status.message = verdict.message;
-    return {};
+    return;
   }
   set_condition(pod.pod.status.conditions, {.type = "PodScheduled", .status = "True"}, deps_.clock());
   pod.pod.status.reason.clear();
   pod.pod.status.message.clear();
+  admitted.push_back(scheduler::pod_requests(pod.pod.spec));
   event(pod, "Normal", "Scheduled",
         "Successfully assigned default/" + pod.pod.metadata.name + " to " + node_name());
-  return {};
 }
 
 Result<SandboxInfo> PodSync::sandbox_of(PodRecord& pod) {
@@ -153,7 +153,7 @@ Status PodSync::start_container(PodRecord& pod, const SandboxInfo& sandbox, cons
   record.image_id = started->image_id;
   record.stop_signal = started->stop_signal;
   record.state =
-      ContainerStateRunning{.started_at = started->monitor.started_at.empty() ? rfc3339(deps_.clock())
+      ContainerStateRunning{.started_at = started->monitor.started_at.empty() ? format_rfc3339(deps_.clock())
                                                                               : started->monitor.started_at};
   // Probes do not run yet (docs/daemon.md), so a running container counts as ready, which
   // is Kubernetes' rule for a container without a readiness probe.
@@ -183,7 +183,7 @@ void PodSync::record_exit(PodRecord& pod, ContainerRecord& record, const std::op
     term.exit_code = 255;
     term.reason = "Error";
     term.message = "the container's monitor ended without recording an exit status";
-    term.finished_at = rfc3339(now);
+    term.finished_at = format_rfc3339(now);
   }
   if (const auto* running = std::get_if<ContainerStateRunning>(&record.state);
       running && term.started_at.empty())
@@ -286,15 +286,24 @@ Result<std::optional<Timestamp>> PodSync::sync_terminating(PodRecord& pod) {
 }
 
 Result<std::optional<Timestamp>> PodSync::sync(const std::string& pod_name) {
-  auto found = deps_.store.get_pod(pod_name);
-  if (!found) return std::move(found).error();
-  if (!*found) return std::optional<Timestamp>{};
-  PodRecord pod = std::move(**found);
+  auto pods = deps_.store.list_pods();
+  if (!pods) return std::move(pods).error();
+  auto it = std::find_if(pods->begin(), pods->end(),
+                         [&](const PodRecord& p) { return p.pod.metadata.name == pod_name; });
+  if (it == pods->end()) return std::optional<Timestamp>{};
+  PodRecord pod = std::move(*it);
+  pods->erase(it);
+  auto admitted = admitted_requests(*pods);
+  return sync(std::move(pod), admitted);
+}
+
+Result<std::optional<Timestamp>> PodSync::sync(PodRecord pod, std::vector<scheduler::PodRequests>& admitted) {
+  const std::string pod_name = pod.pod.metadata.name;
   if (pod.terminating_since) return sync_terminating(pod);
 
   const PodRecord before = pod;
   if (!is_admitted(pod)) {
-    if (auto st = admit(pod); !st) return std::move(st).error();
+    admit(pod, admitted);
     if (!is_admitted(pod)) {
       if (pod != before)
         if (auto st = save(pod); !st) return std::move(st).error();
@@ -338,7 +347,7 @@ Result<std::optional<Timestamp>> PodSync::sync(const std::string& pod_name) {
         record.state = ContainerStateTerminated{.exit_code = 128,
                                                 .reason = image ? "ErrImagePull" : "StartError",
                                                 .message = message,
-                                                .finished_at = rfc3339(now)};
+                                                .finished_at = format_rfc3339(now)};
         continue;
       }
       auto decision = scheduler::next_restart(backoff_state(record.backoff), deps_.config.backoff, now, now,

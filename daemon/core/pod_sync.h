@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "common/unique_fd.h"
@@ -19,6 +20,7 @@
 #include "daemon/core/daemon_config.h"
 #include "daemon/pods/pod_runtime.h"
 #include "daemon/store/state_store.h"
+#include "scheduler/admission.h"
 
 namespace skiff::daemon {
 
@@ -46,6 +48,12 @@ class PodSync {
   /// restart after backoff, the end of a grace period), nullopt when only events will.
   /// A pod removed in this pass returns nullopt too.
   common::Result<std::optional<Timestamp>> sync(const std::string& pod_name);
+  /// The same for a pod the caller has just read, next to the requests of the pods
+  /// admitted so far (admitted_requests()), which an admission adds to: a pass over every
+  /// pod reads the store once instead of once per pod.
+  common::Result<std::optional<Timestamp>> sync(PodRecord pod, std::vector<scheduler::PodRequests>& admitted);
+  /// The requests of every admitted pod that has not finished.
+  static std::vector<scheduler::PodRequests> admitted_requests(const std::vector<PodRecord>& pods);
   /// A monitor exited: records how the container ended and, for a deployment's pod, when
   /// it restarts.
   common::Status handle_exit(const ExitWatch& exit);
@@ -57,7 +65,7 @@ class PodSync {
   common::Status adopt_all();
 
  private:
-  common::Status admit(PodRecord& pod);
+  void admit(PodRecord& pod, std::vector<scheduler::PodRequests>& admitted);
   common::Result<SandboxInfo> sandbox_of(PodRecord& pod);
   common::Status start_container(PodRecord& pod, const SandboxInfo& sandbox, const scheduler::Container& spec,
                                  ContainerRecord& record);

@@ -41,8 +41,11 @@ std::string_view status_reason(int status) {
   }
 }
 
-nlohmann::json status_body(int status, std::string_view message, std::string_view reason) {
-  return nlohmann::json{
+namespace {
+
+// Keys in the order docs/api.md shows them.
+nlohmann::ordered_json ordered_status_body(int status, std::string_view message, std::string_view reason) {
+  return nlohmann::ordered_json{
       {"kind", "Status"},
       {"apiVersion", "v1"},
       {"status", "Failure"},
@@ -52,16 +55,15 @@ nlohmann::json status_body(int status, std::string_view message, std::string_vie
   };
 }
 
+}  // namespace
+
+nlohmann::json status_body(int status, std::string_view message, std::string_view reason) {
+  return nlohmann::json::parse(status_body_text(status, message, reason));
+}
+
 std::string status_body_text(int status, std::string_view message, std::string_view reason) {
-  nlohmann::ordered_json body{
-      {"kind", "Status"},
-      {"apiVersion", "v1"},
-      {"status", "Failure"},
-      {"message", message},
-      {"reason", reason.empty() ? status_reason(status) : reason},
-      {"code", status},
-  };
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return ordered_status_body(status, message, reason)
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 bool Stream::write_json_line(const nlohmann::json& value) {

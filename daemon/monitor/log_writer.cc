@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/rfc3339.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/monitor/protocol.h"
 
@@ -65,7 +66,7 @@ Result<LogWriter> LogWriter::open(LogWriterOptions options, UniqueFd fd) {
   if (options.max_files < 1) return Error("log max files must be at least 1", EINVAL);
   if (options.max_bytes < 1) return Error("log max bytes must be positive", EINVAL);
   if (options.max_line == 0) options.max_line = size_t{16} * 1024;
-  if (options.clock == nullptr) options.clock = &rfc3339_now;
+  if (options.clock == nullptr) options.clock = &common::rfc3339_now;
   if (!fd) {
     auto opened = open_log(options.path, false);
     if (!opened) return std::move(opened).error();

@@ -49,10 +49,4 @@ common::Result<ContainerExit> decode_container_exit(const std::string& text, con
 /// the return does not lose it: temp file, fsync, rename, fsync of the directory.
 common::Status write_container_exit(const std::string& path, const ContainerExit& exit);
 
-/// Current time as RFC 3339 with nanoseconds, UTC ("2026-11-24T22:40:00.123456789Z"), as
-/// runtime::rfc3339_now (which the daemon does not link).
-std::string rfc3339_now();
-/// `seconds` since the epoch and `nanoseconds` (0..999999999) in that format.
-std::string format_rfc3339(int64_t seconds, long nanoseconds);
-
 }  // namespace skiff::daemon

@@ -46,17 +46,6 @@ const char* to_string(ApplyAction action) {
   return "unchanged";
 }
 
-std::string format_rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  std::tm tm{};
-  ::gmtime_r(&seconds, &tm);
-  // snprintf, not strftime: strftime loads /etc/localtime even for a UTC time.
-  std::array<char, 64> buf{};  // room for any int the compiler cannot rule out
-  std::snprintf(buf.data(), buf.size(), "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf.data();
-}
-
 std::string random_uuid() {
   std::array<unsigned char, 16> bytes{};
   size_t filled = 0;

@@ -50,8 +50,6 @@ struct StoreOptions {
   std::chrono::milliseconds event_aggregation_window = std::chrono::minutes(10);
 };
 
-/// "2026-12-01T10:00:00Z": RFC 3339 in UTC, whole seconds, as Kubernetes prints metav1.Time.
-std::string format_rfc3339(std::chrono::system_clock::time_point t);
 /// A random RFC 4122 version 4 UUID ("0f8fad5b-d9cb-469f-a165-70867728950e").
 std::string random_uuid();
 /// An Event in the API's shape: {"kind":"Event","involvedObject":{...},"type",...}.

@@ -1,6 +1,7 @@
 // daemon_events: what happened to objects and pods, aggregated and capped as Kubernetes
 // keeps its Events.
 
+#include "common/rfc3339.h"
 #include "daemon/store/state_store.h"
 #include "daemon/store/store_util.h"
 
@@ -25,7 +26,7 @@ Status validate(const Event& e) {
 }
 
 std::string timestamp(int64_t ms) {
-  return format_rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  return common::format_rfc3339(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
 }
 
 }  // namespace

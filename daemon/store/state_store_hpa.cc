@@ -2,6 +2,7 @@
 // stabilization windows, recent scale events for the rate policies), kept across restarts
 // so a restarted daemon does not forget a scale-down window. The autoscaler owns the shape.
 
+#include "common/rfc3339.h"
 #include "daemon/store/state_store.h"
 #include "daemon/store/store_util.h"
 
@@ -45,7 +46,7 @@ Status StateStore::put_hpa_state(const std::string& hpa, const json& state) {
       "INSERT INTO daemon_hpa_state (hpa, state, updated) VALUES (?, ?, ?) "
       "ON CONFLICT (hpa) DO UPDATE SET state = excluded.state, updated = excluded.updated");
   if (!stmt) return std::move(stmt).error();
-  stmt->bind_all(hpa, store_detail::dump(state), format_rfc3339(now()));
+  stmt->bind_all(hpa, store_detail::dump(state), common::format_rfc3339(now()));
   if (auto st = stmt->run(); !st) return st;
   return tx->commit();
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "common/rfc3339.h"
 #include "daemon/store/state_store.h"
 #include "daemon/store/store_util.h"
 
@@ -138,7 +139,7 @@ Result<ApplyResult> StateStore::apply_locked(const Object& object) {
   if (!*existing) {
     row.uid = random_uuid();
     row.generation = 1;
-    row.created = format_rfc3339(now());
+    row.created = common::format_rfc3339(now());
     row.status = std::move(docs->status);
   } else {
     row = std::move(**existing);

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "common/rfc3339.h"
 #include "daemon/store/state_store.h"
 #include "daemon/store/store_util.h"
 
@@ -258,7 +259,7 @@ Result<std::vector<PodRecord>> StateStore::select_pods(const std::optional<std::
 Result<PodRecord> StateStore::insert_pod(PodRecord record) {
   if (record.pod.metadata.uid.empty()) record.pod.metadata.uid = random_uuid();
   if (record.pod.metadata.creation_timestamp.empty())
-    record.pod.metadata.creation_timestamp = format_rfc3339(now());
+    record.pod.metadata.creation_timestamp = common::format_rfc3339(now());
   auto pod = validate(record);
   if (!pod) return std::move(pod).error();
   record.pod = std::move(*pod);

@@ -1,5 +1,6 @@
 // daemon_revisions: a Deployment's pod templates, numbered as `rollout history` shows them.
 
+#include "common/rfc3339.h"
 #include "daemon/store/state_store.h"
 #include "daemon/store/store_util.h"
 
@@ -114,7 +115,7 @@ Result<Revision> StateStore::record_revision(const std::string& deployment,
                  .number = *newest + 1,
                  .hash = hash,
                  .pod_template = *parsed,
-                 .created = format_rfc3339(now())};
+                 .created = common::format_rfc3339(now())};
       auto insert = db_.prepare(
           "INSERT INTO daemon_revisions (deployment, revision, hash, template, created) VALUES (?, ?, ?, ?, "
           "?)");

@@ -119,7 +119,6 @@ TEST(OciState, HasRuncsShape) {
   EXPECT_EQ(j["bundle"], "/b/x");
   EXPECT_EQ(j["annotations"]["org.example/key"], "value");
   EXPECT_EQ(oci_state_json(s, ContainerStatus::Created)["pid"], 4242);
-  EXPECT_EQ(rfc3339_now().size(), std::string("2026-11-24T22:40:00.000000001Z").size());
 }
 
 }  // namespace

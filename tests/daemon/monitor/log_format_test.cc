@@ -53,28 +53,6 @@ TEST(FormatLogLine, RoundTripsThroughTheParser) {
   EXPECT_TRUE(r->partial);
 }
 
-TEST(FormatRfc3339, AgreesWithGmtime) {
-  for (int64_t t : {int64_t{0}, int64_t{951782400} /* 2000-02-29 */, int64_t{1798761599}, int64_t{4107542400},
-                    int64_t{-86400}, int64_t{1709251199}}) {
-    time_t tt = static_cast<time_t>(t);
-    tm parts{};
-    ::gmtime_r(&tt, &parts);
-    char expected[64];
-    std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%S", &parts);
-    EXPECT_EQ(format_rfc3339(t, 42), std::string(expected) + ".000000042Z") << t;
-  }
-  // Every day of a few years, leap years included.
-  for (int64_t t = 1640995200; t < 1640995200 + 5 * 366 * 86400; t += 86400 + 3671) {
-    time_t tt = static_cast<time_t>(t);
-    tm parts{};
-    ::gmtime_r(&tt, &parts);
-    char expected[64];
-    std::strftime(expected, sizeof expected, "%Y-%m-%dT%H:%M:%S.000000000Z", &parts);
-    ASSERT_EQ(format_rfc3339(t, 0), expected) << t;
-  }
-  EXPECT_EQ(rfc3339_now().size(), std::string("2026-12-01T10:00:00.123456789Z").size());
-}
-
 TEST(MonitorProtocol, ArgumentsParseBackIntoFlags) {
   MonitorSpec spec{.container_id = "web-1",
                    .bundle = "/b",
