@@ -59,6 +59,9 @@ struct ContainerRootfs {
   Digest image;  // manifest digest
   /// Snapshot directories for mount_overlay(), topmost layer first.
   std::vector<std::string> lowerdirs;
+  /// The image's config (process defaults, StopSignal), read under the same lookup so a
+  /// container start needs no second one.
+  ImageConfig config;
 };
 
 struct PruneReport {

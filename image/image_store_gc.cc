@@ -56,7 +56,7 @@ Result<ContainerRootfs> ImageStore::create_rootfs(const std::string& container_i
       db_.prepare("SELECT chain_id FROM image_layers WHERE manifest_digest = ? ORDER BY position DESC");
   if (!layers) return std::move(layers).error();
   layers->bind_all(digest->str());
-  ContainerRootfs rootfs{*digest, {}};
+  ContainerRootfs rootfs{*digest, {}, {}};
   for (;;) {
     auto layer = layers->step();
     if (!layer) return std::move(layer).error();
@@ -70,6 +70,19 @@ Result<ContainerRootfs> ImageStore::create_rootfs(const std::string& container_i
     }
     rootfs.lowerdirs.push_back(snapshots_.fs_path(*chain));
   }
+  auto config_row = db_.prepare("SELECT config_digest FROM image_manifests WHERE digest = ?");
+  if (!config_row) return std::move(config_row).error();
+  config_row->bind_all(digest->str());
+  auto found = config_row->step();
+  if (!found) return std::move(found).error();
+  if (!*found) return Error(what + ": image " + digest->str() + " has no config", ENOENT);
+  auto config_digest = column_digest(*config_row, 0);
+  if (!config_digest) return std::move(config_digest).error();
+  auto config_json = content_.read_blob(*config_digest);
+  if (!config_json) return std::move(config_json).error().context(what);
+  auto config = parse_image_config(*config_json);
+  if (!config) return std::move(config).error().context(what + ": config " + config_digest->str());
+  rootfs.config = std::move(*config);
   if (auto st = tx->commit(); !st) return std::move(st).error().context(what);
   return rootfs;
 }

@@ -194,9 +194,7 @@ Result<StartedContainer> PodRuntime::start_container(const SandboxInfo& sandbox,
   if (!leased) return fail(std::move(leased).error());
   Undo undo_lease([this, id] { (void)images_->release_rootfs(id); });
   started.image_id = leased->image.str();
-  auto details = images_->inspect(started.image_id);
-  if (!details) return fail(std::move(details).error());
-  const image::ImageConfig& image_config = details->config;
+  const image::ImageConfig& image_config = leased->config;
   if (!image_config.stop_signal.empty()) {
     auto signal = runtime::parse_signal(image_config.stop_signal);
     if (!signal) return fail(std::move(signal).error().context("image config StopSignal"));
