@@ -1,65 +1,32 @@
 // The built `skiff` binary against a fake skiffd on a Unix socket in a temp dir: tables,
 // -o json, error Status lines, a missing socket, streams, and --help on every command.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
-#include <cstring>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "tests/cli/fake_skiffd.h"
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
-
-extern char** environ;
 
 namespace skiff::testing {
 namespace {
 
 using nlohmann::json;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
 class SkiffBinary : public ::testing::Test {
  protected:
   std::string socket() const { return dir_.path() + "/skiffd.sock"; }
 
-  /// Runs skiff with `args` after `--socket <socket()>`, stdout and stderr to files.
-  Outcome skiff(const std::vector<std::string>& args, bool with_socket = true) {
+  /// Runs skiff with `args` after `--socket <socket()>`.
+  CommandResult skiff(const std::vector<std::string>& args, bool with_socket = true) {
     std::vector<std::string> argv{SKIFF_BIN};
     if (with_socket) argv.insert(argv.end(), {"--socket", socket()});
     argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> cargv;
-    for (auto& a : argv) cargv.push_back(a.data());
-    cargv.push_back(nullptr);
-    std::string out_path = dir_.path() + "/out", err_path = dir_.path() + "/err";
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, SKIFF_BIN, &fa, nullptr, cargv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    Outcome r;
-    if (rc != 0) {
-      ADD_FAILURE() << "spawn " << SKIFF_BIN << ": " << std::strerror(rc);
-      return r;
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = dir_.read("out");
-    r.err = dir_.read("err");
-    return r;
+    return run_command(argv);
   }
 
   /// An RFC 3339 time `seconds` ago.
@@ -85,8 +52,8 @@ TEST_F(SkiffBinary, GetDeploymentsPrintsATable) {
                   {"spec", {{"replicas", 3}}},
                   {"status", {{"readyReplicas", 3}, {"updatedReplicas", 3}, {"availableReplicas", 3}}}}}}};
   fake.on("GET", "/v1/deployments", {.body = list.dump()});
-  Outcome r = skiff({"get", "deploy"});
-  EXPECT_EQ(r.code, 0) << r.err;
+  CommandResult r = skiff({"get", "deploy"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
             "web    3/3     3            3           30h\n");
@@ -97,8 +64,8 @@ TEST_F(SkiffBinary, GetWithSelectorAndJsonOutput) {
   FakeSkiffd fake(socket());
   json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", {{{"metadata", {{"name", "web-1"}}}}}}};
   fake.on("GET", "/v1/pods?labelSelector=app%3Dweb", {.body = list.dump()});
-  Outcome r = skiff({"get", "po", "-l", "app=web", "-o", "json"});
-  EXPECT_EQ(r.code, 0) << r.err;
+  CommandResult r = skiff({"get", "po", "-l", "app=web", "-o", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(json::parse(r.out), list);
 }
 
@@ -109,15 +76,15 @@ TEST_F(SkiffBinary, ErrorStatusBecomesOneLine) {
       {.status = 404,
        .body =
            R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"deployments.apps \"nope\" not found","reason":"NotFound","code":404})"});
-  Outcome r = skiff({"get", "deployment", "nope"});
-  EXPECT_EQ(r.code, 1);
+  CommandResult r = skiff({"get", "deployment", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "error: deployments.apps \"nope\" not found\n");
 }
 
 TEST_F(SkiffBinary, MissingSocket) {
-  Outcome r = skiff({"images"});
-  EXPECT_EQ(r.code, 1);
+  CommandResult r = skiff({"images"});
+  EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "error: cannot connect to skiffd at " + socket() +
                        ": no such file or directory (is skiffd running?)\n");
 }
@@ -127,9 +94,9 @@ TEST_F(SkiffBinary, SocketFromEnvironment) {
   fake.on("GET", "/v1/top/pods",
           {.body = R"({"items":[{"name":"web-1","cpuMillis":12,"memoryBytes":5300000}]})"});
   ::setenv("SKIFF_SOCKET", socket().c_str(), 1);
-  Outcome r = skiff({"top", "pods"}, /*with_socket=*/false);
+  CommandResult r = skiff({"top", "pods"}, /*with_socket=*/false);
   ::unsetenv("SKIFF_SOCKET");
-  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "NAME    CPU(cores)   MEMORY(bytes)\nweb-1   12m          5Mi\n");
 }
 
@@ -139,8 +106,8 @@ TEST_F(SkiffBinary, ApplySendsTheFileAndPrintsKubectlLines) {
                                   {"kind":"Service","name":"web","action":"unchanged"}],
                       "warnings":["web.json: items[0] (Deployment web): spec.template.spec.volumes: not supported by skiff, ignored"]})"});
   dir_.write("web.json", R"({"kind":"List"})");
-  Outcome r = skiff({"apply", "-f", dir_.path() + "/web.json"});
-  EXPECT_EQ(r.code, 0) << r.err;
+  CommandResult r = skiff({"apply", "-f", dir_.path() + "/web.json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "deployment.apps/web created\nservice/web unchanged\n");
   EXPECT_EQ(r.err,
             "Warning: web.json: items[0] (Deployment web): spec.template.spec.volumes: not supported by "
@@ -150,8 +117,8 @@ TEST_F(SkiffBinary, ApplySendsTheFileAndPrintsKubectlLines) {
   EXPECT_EQ(json::parse(reqs[0].body),
             (json{{"fileName", dir_.path() + "/web.json"}, {"content", R"({"kind":"List"})"}}));
 
-  Outcome missing = skiff({"apply", "-f", dir_.path() + "/absent.json"});
-  EXPECT_EQ(missing.code, 1);
+  CommandResult missing = skiff({"apply", "-f", dir_.path() + "/absent.json"});
+  EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, "error: open " + dir_.path() + "/absent.json: no such file or directory\n");
 }
 
@@ -163,9 +130,9 @@ TEST_F(SkiffBinary, RunFollowsTheLogAndExitsWithTheContainersCode) {
           {.body = "hello\nworld\n", .content_type = "text/plain"});
   fake.on("GET", "/v1/containers/c1/wait", {.body = R"({"exitCode":3})"});
   fake.on("DELETE", "/v1/containers/c1?force=true", {.body = R"({"removed":"c1"})"});
-  Outcome r = skiff(
+  CommandResult r = skiff(
       {"run", "--rm", "-e", "A=1", "-p", "8080:80", "--memory", "64Mi", "busybox", "sh", "-c", "exit 3"});
-  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(r.out, "hello\nworld\n");
   auto reqs = fake.requests();
   ASSERT_EQ(reqs.size(), 4u);
@@ -182,15 +149,15 @@ TEST_F(SkiffBinary, PullPrintsPlainProgressOffATerminal) {
                    "{\"image\":{\"id\":\"sha256:feedfacefeedface\",\"names\":[\"app:1\"]}}\n",
            .content_type = "application/x-ndjson"});
   fake.on("POST", "/v1/images/import", {.body = R"({"kind":"List","items":[]})"});
-  Outcome r = skiff({"pull", "127.0.0.1:5000/app:1", "--tls-verify=false"});
-  EXPECT_EQ(r.code, 0) << r.err;
+  CommandResult r = skiff({"pull", "127.0.0.1:5000/app:1", "--tls-verify=false"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Copying blob aaaabbbbcccc\nCopying blob aaaabbbbcccc done\nfeedfacefeedface\n");
   EXPECT_EQ(json::parse(fake.requests().at(0).body),
             json::parse(R"({"reference":"127.0.0.1:5000/app:1","tlsVerify":false})"));
 
   fake.on("POST", "/v1/images/pull", {.body = "{\"error\":\"pull app:2: manifest unknown\"}\n"});
-  Outcome failed = skiff({"pull", "app:2"});
-  EXPECT_EQ(failed.code, 1);
+  CommandResult failed = skiff({"pull", "app:2"});
+  EXPECT_EQ(failed.exit_code, 1);
   EXPECT_EQ(failed.err, "error: pull app:2: manifest unknown\n");
 }
 
@@ -207,27 +174,27 @@ TEST_F(SkiffBinary, DescribeRolloutAndDeleteUseTheirRoutes) {
           {.body = R"({"done":true,"message":"deployment \"web\" successfully rolled out"})"});
   fake.on("DELETE", "/v1/horizontalpodautoscalers/web",
           {.body = R"({"kind":"HorizontalPodAutoscaler","name":"web","action":"deleted"})"});
-  Outcome d = skiff({"describe", "deploy", "web"});
-  EXPECT_EQ(d.code, 0) << d.err;
+  CommandResult d = skiff({"describe", "deploy", "web"});
+  EXPECT_EQ(d.exit_code, 0) << d.err;
   EXPECT_TRUE(d.out.starts_with("Name:")) << d.out;
   EXPECT_NE(d.out.find("ScalingReplicaSet"), std::string::npos) << d.out;
-  Outcome r = skiff({"rollout", "status", "deployment", "web", "--timeout", "30s"});
-  EXPECT_EQ(r.code, 0) << r.err;
+  CommandResult r = skiff({"rollout", "status", "deployment", "web", "--timeout", "30s"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "deployment \"web\" successfully rolled out\n");
-  Outcome x = skiff({"delete", "hpa", "web"});
-  EXPECT_EQ(x.code, 0) << x.err;
+  CommandResult x = skiff({"delete", "hpa", "web"});
+  EXPECT_EQ(x.exit_code, 0) << x.err;
   EXPECT_EQ(x.out, "horizontalpodautoscaler.autoscaling \"web\" deleted\n");
 }
 
 TEST_F(SkiffBinary, UnsupportedCommandsSaySo) {
-  Outcome it = skiff({"run", "-it", "busybox", "sh"});
-  EXPECT_EQ(it.code, 1);
+  CommandResult it = skiff({"run", "-it", "busybox", "sh"});
+  EXPECT_EQ(it.exit_code, 1);
   EXPECT_EQ(it.err, "error: interactive containers are not supported yet\n");
-  Outcome exec = skiff({"exec", "web-1", "--", "ls"});
-  EXPECT_EQ(exec.code, 1);
+  CommandResult exec = skiff({"exec", "web-1", "--", "ls"});
+  EXPECT_EQ(exec.exit_code, 1);
   EXPECT_NE(exec.err.find("error: exec is not supported yet"), std::string::npos) << exec.err;
-  Outcome kind = skiff({"get", "replicasets"});
-  EXPECT_EQ(kind.code, 1);
+  CommandResult kind = skiff({"get", "replicasets"});
+  EXPECT_EQ(kind.exit_code, 1);
   EXPECT_NE(kind.err.find("doesn't have a resource type \"replicasets\""), std::string::npos) << kind.err;
 }
 
@@ -259,9 +226,9 @@ TEST_F(SkiffBinary, HelpOnEveryCommand) {
                                                           {"events"}};
   for (auto args : commands) {
     args.push_back("--help");
-    Outcome r = skiff(args, /*with_socket=*/false);
+    CommandResult r = skiff(args, /*with_socket=*/false);
     std::string name = args.size() > 1 ? args[0] : "skiff";
-    EXPECT_EQ(r.code, 0) << name << ": " << r.err;
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
     EXPECT_NE(r.out.find("Usage:"), std::string::npos) << name << ": " << r.out;
   }
 }

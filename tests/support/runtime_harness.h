@@ -9,19 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace skiff::testing {
-
-struct CommandResult {
-  int exit_code = -1;  ///< 128+N when killed by signal N
-  std::string out{};
-  std::string err{};
-};
-
-/// Runs argv[0] (absolute) with `input` on stdin and returns its exit code and output.
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
-                          int timeout_ms = 60000);
 
 class RuntimeHarness {
  public:
