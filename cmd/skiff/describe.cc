@@ -152,8 +152,10 @@ void container(Writer& w, int level, const json& c, const json* status, const st
     const json* state = find_path(*status, {"state"});
     auto state_lines = [&](const char* title, const json* s) {
       if (s == nullptr || !s->is_object() || s->empty()) return;
-      const auto& [kind, detail] = *s->items().begin();
-      std::string name = kind;
+      // Not `*s->items().begin()`: nlohmann's proxy dereferences to itself, a temporary.
+      const auto first = s->begin();
+      const json& detail = first.value();
+      std::string name = first.key();
       if (!name.empty()) name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
       w.kv(in, title, name);
       if (std::string r = str_at(detail, {"reason"}); !r.empty()) w.kv(in + 1, "Reason", r);
