@@ -35,5 +35,6 @@ int main(int argc, char** argv) {
   }
   auto mode = flags->find("mode");
   if (mode != flags->end() && mode->second == "watch") return skiff::monitor::run_watch(*flags);
+  if (mode != flags->end() && mode->second == "exec") return skiff::monitor::run_exec(*flags, argv);
   return skiff::monitor::run_create(*flags, argv);
 }

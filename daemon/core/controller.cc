@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "daemon/core/probe_targets.h"
 
 namespace skiff::daemon {
 
@@ -34,13 +35,30 @@ Result<std::unique_ptr<Controller>> Controller::start(CoreDeps deps, scheduler::
   std::unique_ptr<Controller> c(new Controller(std::move(deps), std::move(random), std::move(epoll),
                                                std::move(wake), std::move(timer)));
   if (auto st = c->pods_.adopt_all(); !st) return std::move(st).error().context("adopt containers");
-  c->thread_ = std::thread([raw = c.get()] { raw->loop(); });
+  Controller* raw = c.get();
+  StateStore& store = c->deps_.store;
+  auto prober = Prober::start({.clock = c->deps_.clock,
+                               .results_ready = [raw] { raw->wake(); },
+                               .unhealthy =
+                                   [&store](const std::string& pod, const std::string& message) {
+                                     Event e{.object_kind = "Pod",
+                                             .object_name = pod,
+                                             .type = "Warning",
+                                             .reason = "Unhealthy",
+                                             .message = message};
+                                     if (auto r = store.record_event(e); !r)
+                                       common::log::warn("event: " + r.error().message());
+                                   }});
+  if (!prober) return std::move(prober).error();
+  c->prober_ = std::move(*prober);
+  c->thread_ = std::thread([raw] { raw->loop(); });
   return c;
 }
 
 Controller::Controller(CoreDeps deps, scheduler::RandomSource random, UniqueFd epoll, UniqueFd wake,
                        UniqueFd timer)
     : deps_(deps),
+      started_(deps.clock()),
       pods_(deps, [this](UniqueFd fd, ExitWatch exit) { add_watch(std::move(fd), std::move(exit)); }),
       deployments_(deps, pods_, std::move(random)),
       epoll_(std::move(epoll)),
@@ -79,6 +97,7 @@ void Controller::stop() {
   }
   wake();
   if (thread_.joinable()) thread_.join();
+  if (prober_) prober_->stop();
   std::lock_guard lock(mutex_);
   for (auto& [command, promise] : commands_) promise.set_value(Error("skiffd is shutting down"));
   commands_.clear();
@@ -129,6 +148,9 @@ void Controller::pass() {
     commands.swap(commands_);
   }
   for (auto& [command, promise] : commands) promise.set_value(command(pods_));
+  for (const auto& result : prober_->take_results())
+    if (auto st = pods_.apply_probe(result); !st)
+      common::log::warn("pod " + result.pod + ": " + st.error().message());
 
   std::optional<Timestamp> next;
   auto earliest = [&](std::optional<Timestamp> t) {
@@ -161,6 +183,7 @@ void Controller::pass() {
     }
     if (!changed) break;
   }
+  if (auto pods = deps_.store.list_pods()) prober_->set_targets(probe_targets(*pods, deps_.config, started_));
   arm_timer(next);
 }
 

@@ -3,8 +3,10 @@
 // epoll on the monitors' pidfds (a container's exit wakes it at once, no polling), an
 // eventfd that API handlers poke after changing desired state, and a timer for what only
 // time changes (backoff restarts, grace periods, minReadySeconds). Each wake runs the
-// commands API handlers queued, records the exits, reconciles the Deployments and syncs
-// every pod; a pass that changed pods is followed by another at once.
+// commands API handlers queued, records the exits, applies what the probes decided
+// (prober.h, a thread of its own), reconciles the Deployments and syncs every pod; a pass
+// that changed pods is followed by another at once. After each pass the prober learns
+// which containers to probe.
 
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +22,7 @@
 #include "common/unique_fd.h"
 #include "daemon/core/deployment_sync.h"
 #include "daemon/core/pod_sync.h"
+#include "daemon/core/prober.h"
 
 namespace skiff::daemon {
 
@@ -55,6 +58,7 @@ class Controller {
   void arm_timer(std::optional<Timestamp> at);
 
   CoreDeps deps_;
+  Timestamp started_;  ///< containers started before were re-adopted (probe_targets.h)
   PodSync pods_;
   DeploymentSync deployments_;
   common::UniqueFd epoll_;
@@ -72,6 +76,7 @@ class Controller {
   uint64_t passes_ = 0;
   bool stopping_ = false;
   std::thread thread_;
+  std::unique_ptr<Prober> prober_;  ///< started after the thread, stopped after it
 };
 
 }  // namespace skiff::daemon

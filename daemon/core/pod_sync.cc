@@ -155,9 +155,9 @@ Status PodSync::start_container(PodRecord& pod, const SandboxInfo& sandbox, cons
   record.state =
       ContainerStateRunning{.started_at = started->monitor.started_at.empty() ? format_rfc3339(deps_.clock())
                                                                               : started->monitor.started_at};
-  // Probes do not run yet (docs/daemon.md), so a running container counts as ready, which
-  // is Kubernetes' rule for a container without a readiness probe.
-  record.ready = true;
+  // Kubernetes' rule: a container without probes is ready once it runs; with a readiness
+  // or startup probe, once the prober says so (apply_probe).
+  record.ready = !spec.readiness_probe && !spec.startup_probe;
   auto fd = deps_.monitors.watch(record.monitor_pid, record.monitor_start_time);
   if (fd) {
     watch_(std::move(*fd), ExitWatch{pod.pod.metadata.name, record.name, record.runtime_id});
@@ -189,6 +189,7 @@ void PodSync::record_exit(PodRecord& pod, ContainerRecord& record, const std::op
       running && term.started_at.empty())
     term.started_at = running->started_at;
   record.ready = false;
+  probe_kills_.erase(record.runtime_id);
   record.monitor_pid = 0;
   record.container_pid = 0;
 
@@ -227,6 +228,46 @@ Status PodSync::handle_exit(const ExitWatch& exit) {
   return save(pod);
 }
 
+Status PodSync::apply_probe(const ProbeResult& result) {
+  auto found = deps_.store.get_pod(result.pod);
+  if (!found) return std::move(found).error();
+  if (!*found || (**found).terminating_since) return {};
+  PodRecord pod = std::move(**found);
+  auto record = std::find_if(pod.containers.begin(), pod.containers.end(), [&](const ContainerRecord& c) {
+    return c.name == result.container && c.runtime_id == result.runtime_id &&
+           std::holds_alternative<ContainerStateRunning>(c.state);
+  });
+  const auto& specs = pod.pod.spec.containers;
+  auto spec = std::find_if(specs.begin(), specs.end(),
+                           [&](const scheduler::Container& c) { return c.name == result.container; });
+  if (record == pod.containers.end() || spec == specs.end()) return {};  // it has ended since
+  switch (result.decision) {
+    case ProbeDecision::Started:
+      if (!spec->readiness_probe) record->ready = true;
+      break;
+    case ProbeDecision::Ready:
+      record->ready = true;
+      break;
+    case ProbeDecision::NotReady:
+      record->ready = false;
+      break;
+    case ProbeDecision::Unhealthy: {
+      record->ready = false;
+      std::string kind(probe_kind_name(result.kind));
+      kind[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(kind[0])));
+      event(pod, "Normal", "Killing",
+            "Container " + record->name + " failed " + kind + " probe, will be restarted");
+      int signal = record->stop_signal != 0 ? record->stop_signal : SIGTERM;
+      if (auto st = deps_.runtime.signal_container(record->runtime_id, signal); !st)
+        common::log::warn("pod " + result.pod + ": " + st.error().message());
+      probe_kills_[record->runtime_id] =
+          deps_.clock() + std::chrono::seconds(pod.pod.spec.termination_grace_period_seconds);
+      break;
+    }
+  }
+  return save(pod);
+}
+
 Status PodSync::terminate(const std::string& pod_name) {
   auto found = deps_.store.get_pod(pod_name);
   if (!found) return std::move(found).error();
@@ -256,6 +297,7 @@ Status PodSync::finalize(PodRecord& pod) {
   }
   sandboxes_.erase(name);
   killed_.erase(name);
+  for (const auto& c : pod.containers) probe_kills_.erase(c.runtime_id);
   auto removed = deps_.store.delete_pod(name);
   if (!removed) return std::move(removed).error();
   return {};
@@ -329,6 +371,19 @@ Result<std::optional<Timestamp>> PodSync::sync(PodRecord pod, std::vector<schedu
           ContainerStateWaiting{.reason = "ContainerCreating", .message = message};
     if (auto st = save(pod); !st) return std::move(st).error();
     return std::optional<Timestamp>(now + kSandboxRetry);
+  }
+
+  // Containers a failed probe is restarting get SIGKILL once their grace period is over.
+  for (const auto& record : pod.containers) {
+    auto kill = probe_kills_.find(record.runtime_id);
+    if (kill == probe_kills_.end() || !std::holds_alternative<ContainerStateRunning>(record.state)) continue;
+    if (kill->second > now) {
+      next = next ? std::min(*next, kill->second) : kill->second;
+      continue;
+    }
+    if (auto st = deps_.runtime.signal_container(record.runtime_id, SIGKILL); !st)
+      common::log::warn("pod " + pod_name + ": " + st.error().message());
+    probe_kills_.erase(kill);
   }
 
   for (const auto& spec : pod.pod.spec.containers) {

@@ -18,6 +18,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/container_monitors.h"
 #include "daemon/core/daemon_config.h"
+#include "daemon/core/prober.h"
 #include "daemon/pods/pod_runtime.h"
 #include "daemon/store/state_store.h"
 #include "scheduler/admission.h"
@@ -57,6 +58,10 @@ class PodSync {
   /// A monitor exited: records how the container ended and, for a deployment's pod, when
   /// it restarts.
   common::Status handle_exit(const ExitWatch& exit);
+  /// Applies what a container's probes decided (prober.h): its ready flag, or a restart
+  /// after a failed startup or liveness probe (stop signal, then SIGKILL after the grace
+  /// period).
+  common::Status apply_probe(const ProbeResult& result);
   /// Starts deleting a pod: marks it terminating and sends each running container its
   /// stop signal. Idempotent.
   common::Status terminate(const std::string& pod_name);
@@ -79,6 +84,8 @@ class PodSync {
   std::function<void(common::UniqueFd, ExitWatch)> watch_;
   std::map<std::string, SandboxInfo> sandboxes_;  ///< by pod name, loaded on demand
   std::set<std::string> killed_;                  ///< pods sent SIGKILL after their grace
+  /// Containers a failed probe is restarting, by runtime id: when SIGKILL follows.
+  std::map<std::string, Timestamp> probe_kills_;
 };
 
 }  // namespace skiff::daemon

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include "common/files.h"
 #include "common/strings.h"
 #include "daemon/monitor/protocol.h"
+#include "daemon/monitor/spawn_attributes.h"
 
 extern char** environ;
 
@@ -39,58 +39,6 @@ namespace {
 constexpr int kSyncFd = 3;
 // After a failed create, how long to wait for the monitor to be gone before returning.
 constexpr int kExitWaitMs = 10000;
-
-Status spawn_error(const std::string& what, int code) {
-  return Error::from_errno(what, code);
-}
-
-class SpawnAttributes {
- public:
-  SpawnAttributes() {
-    ::posix_spawn_file_actions_init(&actions_);
-    ::posix_spawnattr_init(&attr_);
-  }
-  ~SpawnAttributes() {
-    ::posix_spawn_file_actions_destroy(&actions_);
-    ::posix_spawnattr_destroy(&attr_);
-  }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-
-  // Everything is decided here, before the spawn: glibc's posix_spawn runs the child on a
-  // CLONE_VM|CLONE_VFORK stack and does only these syscalls before exec, which is what makes
-  // it safe from a multithreaded daemon (no malloc, no locks between fork and exec).
-  Status prepare(int sync_fd) {
-    int rc = ::posix_spawn_file_actions_adddup2(&actions_, sync_fd, kSyncFd);
-    if (rc == 0) rc = ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
-    if (rc == 0) rc = ::posix_spawn_file_actions_addopen(&actions_, 1, "/dev/null", O_WRONLY, 0);
-    if (rc == 0) rc = ::posix_spawn_file_actions_addopen(&actions_, 2, "/dev/null", O_WRONLY, 0);
-    if (rc != 0) return spawn_error("prepare the monitor's file actions", rc);
-    // A session of its own: no terminal signals from skiffd's session reach it. Signals
-    // skiffd blocks or ignores (SIGPIPE, SIGCHLD...) must not stay so in the monitor and the
-    // container it creates.
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (int sig : {SIGPIPE, SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTTIN,
-                    SIGTTOU, SIGTSTP, SIGXFSZ})
-      sigaddset(&defaults, sig);
-    rc = ::posix_spawnattr_setflags(&attr_,
-                                    POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    if (rc == 0) rc = ::posix_spawnattr_setsigmask(&attr_, &empty);
-    if (rc == 0) rc = ::posix_spawnattr_setsigdefault(&attr_, &defaults);
-    if (rc != 0) return spawn_error("prepare the monitor's attributes", rc);
-    return {};
-  }
-
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-  const posix_spawnattr_t* attr() const { return &attr_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-  posix_spawnattr_t attr_{};
-};
 
 Result<std::string> read_to_eof(int fd) {
   std::string text;
@@ -144,7 +92,10 @@ Result<MonitorHandle> start_monitored_container(const MonitorSpec& spec) {
   std::array<char*, 2> envp{path_env.data(), nullptr};
 
   SpawnAttributes spawn;
-  if (auto st = spawn.prepare(sync_write.get()); !st) return std::move(st).error();
+  for (auto st :
+       {spawn.dup_to(sync_write.get(), kSyncFd), spawn.null_to(0, O_RDONLY), spawn.null_to(1, O_WRONLY),
+        spawn.null_to(2, O_WRONLY), spawn.new_session_with_default_signals()})
+    if (!st) return std::move(st).error();
   pid_t first = 0;
   int rc = ::posix_spawn(&first, spec.monitor_binary.c_str(), spawn.actions(), spawn.attr(), argv.data(),
                          envp.data());
