@@ -82,9 +82,9 @@ Fields fields_of(Shape shape) {
                "resources"}};
     case Shape::Container:
       return {{"name", "image", "command", "args", "env", "workingDir", "ports", "resources", "livenessProbe",
-               "readinessProbe", "startupProbe", "securityContext"},
+               "readinessProbe", "startupProbe", "securityContext", "imagePullPolicy"},
               {"envFrom", "volumeMounts", "volumeDevices", "lifecycle", "terminationMessagePath",
-               "terminationMessagePolicy", "imagePullPolicy", "stdin", "stdinOnce", "tty", "resizePolicy",
+               "terminationMessagePolicy", "stdin", "stdinOnce", "tty", "resizePolicy",
                "restartPolicy"}};
     case Shape::EnvVar:
       return {{"name", "value"}, {"valueFrom"}};

@@ -153,6 +153,9 @@ struct Container {
   std::vector<std::string> args{};
   std::vector<EnvVar> env{};
   std::string working_dir{};
+  /// Always, IfNotPresent or Never; empty means IfNotPresent whatever the tag, unlike
+  /// Kubernetes' Always for :latest, since skiff's images are often imported, not pulled.
+  std::string image_pull_policy{};
   std::vector<ContainerPort> ports{};
   ResourceRequirements resources{};
   std::optional<Probe> liveness_probe{};

@@ -245,7 +245,12 @@ Status parse_container(const json& j, const std::string& path, Container& c, War
   r.strings("command", c.command);
   r.strings("args", c.args);
   r.string("workingDir", c.working_dir);
+  r.string("imagePullPolicy", c.image_pull_policy);
   if (!r.ok()) return r.status();
+  if (!c.image_pull_policy.empty() && c.image_pull_policy != "Always" &&
+      c.image_pull_policy != "IfNotPresent" && c.image_pull_policy != "Never")
+    return invalid(r.path("imagePullPolicy"),
+                   unsupported_value(c.image_pull_policy, {"Always", "IfNotPresent", "Never"}));
   if (std::string e = check_dns1123_label(c.name); !e.empty())
     return invalid(r.path("name"), "invalid value " + quote(c.name) + ": " + e);
   if (c.image.empty()) return invalid(r.path("image"), "is required");
@@ -288,6 +293,7 @@ json container_to_json(const Container& c) {
   if (!c.args.empty()) j["args"] = c.args;
   for (const EnvVar& e : c.env) j["env"].push_back({{"name", e.name}, {"value", e.value}});
   if (!c.working_dir.empty()) j["workingDir"] = c.working_dir;
+  if (!c.image_pull_policy.empty()) j["imagePullPolicy"] = c.image_pull_policy;
   for (const ContainerPort& p : c.ports) {
     json pj = {{"containerPort", p.container_port}, {"protocol", p.protocol}};
     if (!p.name.empty()) pj["name"] = p.name;

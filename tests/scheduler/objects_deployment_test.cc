@@ -365,6 +365,17 @@ TEST(Deployment, NamesFollowRfc1123Subdomains) {
   EXPECT_EQ(testing::error_of(j), "web.json: Deployment: metadata.name: is required");
 }
 
+TEST(Deployment, ImagePullPolicyIsOneOfKubernetes) {
+  json j = minimal();
+  j["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Always";
+  auto d = testing::parse_as<Deployment>(j);
+  EXPECT_EQ(d.spec.pod_template.spec.containers[0].image_pull_policy, "Always");
+  j["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = "Sometimes";
+  EXPECT_EQ(testing::error_of(j),
+            "web.json: Deployment web: spec.template.spec.containers[0].imagePullPolicy: unsupported value "
+            "\"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"");
+}
+
 TEST(Deployment, WarnsAboutUnsupportedKubernetesFields) {
   json j = minimal();
   json& pod = j["spec"]["template"]["spec"];
@@ -373,7 +384,6 @@ TEST(Deployment, WarnsAboutUnsupportedKubernetesFields) {
   pod["affinity"] = json::object();
   pod["tolerations"] = json::array();
   pod["initContainers"] = json::array();
-  pod["containers"][0]["imagePullPolicy"] = "IfNotPresent";
   pod["containers"][0]["volumeMounts"] = json::array();
   pod["containers"][0]["env"] = {
       {{"name", "POD"}, {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}}};
@@ -393,7 +403,6 @@ TEST(Deployment, WarnsAboutUnsupportedKubernetesFields) {
                           p + "spec.template.spec.nodeSelector" + s,
                           p + "spec.template.spec.tolerations" + s,
                           p + "spec.template.spec.volumes" + s,
-                          p + "spec.template.spec.containers[0].imagePullPolicy" + s,
                           p + "spec.template.spec.containers[0].volumeMounts" + s,
                           p + "spec.template.spec.containers[0].env[0].valueFrom" + s,
                           p + "spec.template.spec.containers[0].resources.limits.ephemeral-storage" + s,
