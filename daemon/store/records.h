@@ -44,6 +44,9 @@ struct Revision {
   std::string hash{};  ///< scheduler::pod_template_hash, unique per deployment
   scheduler::PodTemplateSpec pod_template{};
   std::string created{};  ///< RFC 3339, when the template was first recorded
+  /// The Deployment's spec.replicas when this revision was last sized (Kubernetes'
+  /// desired-replicas annotation); unset: unknown.
+  std::optional<int32_t> desired_replicas{};
   bool operator==(const Revision&) const = default;
 };
 

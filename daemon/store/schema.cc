@@ -117,6 +117,13 @@ CREATE TABLE daemon_hpa_state (
   updated TEXT NOT NULL
 );
 )sql"},
+    {2, "revisions remember the replicas they were sized for",
+     R"sql(
+-- Kubernetes' deployment.kubernetes.io/desired-replicas annotation: the Deployment's
+-- spec.replicas when the revision was last sized; NULL when unknown. A replica change
+-- while several revisions have pods scales them in proportion (scheduler/reconciler.h).
+ALTER TABLE daemon_revisions ADD COLUMN desired_replicas INTEGER;
+)sql"},
 };
 
 }  // namespace

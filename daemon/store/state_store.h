@@ -96,6 +96,10 @@ class StateStore {
   /// The deployment's revisions, oldest number first.
   common::Result<std::vector<Revision>> revisions(const std::string& deployment);
   common::Result<std::optional<Revision>> revision(const std::string& deployment, int64_t number);
+  /// Records the replicas the revision with template hash `hash` was sized for (unset:
+  /// unknown). ENOENT when there is no such revision.
+  common::Status set_desired_replicas(const std::string& deployment, const std::string& hash,
+                                      std::optional<int32_t> desired);
   /// For history cleanup (revisionHistoryLimit); false when there was none.
   common::Result<bool> delete_revision(const std::string& deployment, int64_t number);
 

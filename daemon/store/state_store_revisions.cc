@@ -36,7 +36,8 @@ Result<PodTemplateSpec> parse_template(const json& t, const std::string& deploym
   return std::get<scheduler::Deployment>(*parsed).spec.pod_template;
 }
 
-constexpr std::string_view kSelectColumns = "SELECT revision, hash, template, created FROM daemon_revisions ";
+constexpr std::string_view kSelectColumns =
+    "SELECT revision, hash, template, created, desired_replicas FROM daemon_revisions ";
 
 Result<Revision> read_revision(const common::Database& db, const common::Statement& stmt,
                                const std::string& deployment) {
@@ -45,6 +46,7 @@ Result<Revision> read_revision(const common::Database& db, const common::Stateme
              .hash = stmt.column_text(1),
              .pod_template = {},
              .created = stmt.column_text(3)};
+  if (!stmt.column_is_null(4)) r.desired_replicas = static_cast<int32_t>(stmt.column_int64(4));
   std::string what = "daemon_revisions " + deployment + " revision " + std::to_string(r.number);
   auto text = store_detail::parse_column(db, stmt.column_text(2), what);
   if (!text) return std::move(text).error();
@@ -163,6 +165,21 @@ Result<std::optional<Revision>> StateStore::revision(const std::string& deployme
   if (!found) return std::move(found).error();
   if (found->empty()) return std::optional<Revision>();
   return std::optional<Revision>(std::move(found->front()));
+}
+
+Status StateStore::set_desired_replicas(const std::string& deployment, const std::string& hash,
+                                        std::optional<int32_t> desired) {
+  std::lock_guard lock(*mutex_);
+  auto tx = db_.begin();
+  if (!tx) return std::move(tx).error();
+  auto stmt =
+      db_.prepare("UPDATE daemon_revisions SET desired_replicas = ? WHERE deployment = ? AND hash = ?");
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind_all(desired, deployment, hash);
+  if (auto st = stmt->run(); !st) return std::move(st).error();
+  if (db_.changes() == 0)
+    return Error(store_detail::describe("Deployment", deployment) + ": no revision " + hash, ENOENT);
+  return tx->commit();
 }
 
 Result<bool> StateStore::delete_revision(const std::string& deployment, int64_t number) {

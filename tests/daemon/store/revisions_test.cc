@@ -73,6 +73,27 @@ TEST_F(RevisionTest, RollbackMovesTheOldRevisionToTheNextNumber) {
   EXPECT_EQ((*store().get_pod("web-a"))->revision, 3);
 }
 
+TEST_F(RevisionTest, DesiredReplicasAreKeptPerRevision) {
+  auto first = store().record_revision("web", template_of("busybox:1"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->desired_replicas, std::nullopt) << "unknown until the controller sizes it";
+  ASSERT_TRUE(store().set_desired_replicas("web", first->hash, 7).ok());
+  auto read = store().revision("web", 1);
+  ASSERT_TRUE(read.ok() && *read);
+  EXPECT_EQ((*read)->desired_replicas, 7);
+  // A rollback's renumbering keeps it; unset forgets it.
+  ASSERT_TRUE(store().record_revision("web", template_of("busybox:2")).ok());
+  auto back = store().record_revision("web", template_of("busybox:1"));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->number, 3);
+  EXPECT_EQ(back->desired_replicas, 7);
+  ASSERT_TRUE(store().set_desired_replicas("web", first->hash, std::nullopt).ok());
+  EXPECT_EQ((*store().revision("web", 3))->desired_replicas, std::nullopt);
+  auto missing = store().set_desired_replicas("web", "nosuchhash", 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ENOENT);
+}
+
 TEST_F(RevisionTest, DeleteForHistoryCleanup) {
   ASSERT_TRUE(store().record_revision("web", template_of("busybox:1")).ok());
   ASSERT_TRUE(store().record_revision("web", template_of("busybox:2")).ok());
