@@ -1,10 +1,15 @@
 // skiffd: the node daemon (DESIGN.md §1). Foreground, logs to stderr; SIGTERM or SIGINT
 // stops it, and the containers it started keep running for the next skiffd to adopt.
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <string>
 
 #include "common/log.h"
 #include "daemon/core/config_file.h"
@@ -18,6 +23,23 @@ std::string sibling_binary(const char* name) {
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return name;
   return (self.parent_path() / name).string();
+}
+
+/// The metrics sampler keeps ~13-17 fds open per running container (docs/daemon.md,
+/// "Metrics"): lift the soft limit on open files to the hard one, as Go programs do at start.
+/// Containers inherit it through their monitors (daemon/pods/container_config.cc).
+void raise_open_files_limit() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t was = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    skiff::common::log::warn("skiffd: raise RLIMIT_NOFILE from " + std::to_string(was) + ": " +
+                             strerror(errno));
+    return;
+  }
+  skiff::common::log::debug("skiffd: RLIMIT_NOFILE soft limit " + std::to_string(was) + " -> " +
+                            std::to_string(limit.rlim_cur));
 }
 
 }  // namespace
@@ -55,6 +77,7 @@ int main(int argc, char** argv) {
   if (!config_file.empty())
     if (auto st = daemon::apply_config_file(config_file, config); !st) return fail(st.error().message());
   config.monitor_binary = sibling_binary("skiff-monitor");
+  raise_open_files_limit();
 
   // Signals are taken by sigwait below; block them before any thread starts.
   sigset_t signals;

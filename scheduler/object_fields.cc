@@ -84,8 +84,7 @@ Fields fields_of(Shape shape) {
       return {{"name", "image", "command", "args", "env", "workingDir", "ports", "resources", "livenessProbe",
                "readinessProbe", "startupProbe", "securityContext", "imagePullPolicy"},
               {"envFrom", "volumeMounts", "volumeDevices", "lifecycle", "terminationMessagePath",
-               "terminationMessagePolicy", "stdin", "stdinOnce", "tty", "resizePolicy",
-               "restartPolicy"}};
+               "terminationMessagePolicy", "stdin", "stdinOnce", "tty", "resizePolicy", "restartPolicy"}};
     case Shape::EnvVar:
       return {{"name", "value"}, {"valueFrom"}};
     case Shape::ContainerPort:

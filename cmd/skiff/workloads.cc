@@ -4,6 +4,8 @@
 #include <ctime>
 
 #include "cmd/skiff/cli.h"
+#include "cmd/skiff/exec_args.h"
+#include "cmd/skiff/exec_interactive.h"
 #include "cmd/skiff/json_fields.h"
 #include "cmd/skiff/tables.h"
 
@@ -49,11 +51,40 @@ Result<int> logs(Context& ctx, const LogsOptions& o) {
   return 0;
 }
 
+Result<int> exec(Context& ctx, const ExecOptions& flags, const std::vector<std::string>& words) {
+  auto o = parse_exec_words(flags, words);
+  if (!o) return std::move(o).error();
+  if (o->interactive || o->tty) return exec_interactive(ctx.client().socket_path(), *o);
+  std::optional<int> code;
+  std::string failure;
+  auto st = ctx.client().stream("POST", "/v1/pods/" + client::url_encode(o->name) + "/exec",
+                                exec_request(*o).dump(), [&](std::string_view text) {
+                                  ExecLine line = parse_exec_line(text);
+                                  if (!line.output.empty()) {
+                                    std::fwrite(line.output.data(), 1, line.output.size(), stdout);
+                                    std::fflush(stdout);
+                                  }
+                                  if (line.exit_code) code = line.exit_code;
+                                  if (!line.error.empty()) failure = line.error;
+                                  return true;
+                                });
+  if (!st) return std::move(st).error();
+  if (code) return *code;
+  if (!failure.empty()) return Error("exec: " + failure);
+  return Error("exec: the stream ended before the command's exit code (did skiffd stop?)");
+}
+
 Result<int> top_pods(Context& ctx, const std::string& output) {
   auto r = ctx.get("/v1/top/pods");
   if (!r) return std::move(r).error();
   if (output == "json") {
     print_json(*r);
+  } else if (list_items(*r).empty()) {
+    // kubectl's answers: pods whose metrics have no two samples yet, or no pods at all.
+    auto pods = ctx.get("/v1/pods");
+    if (!pods) return std::move(pods).error();
+    if (!list_items(*pods).empty()) return Error("metrics not available yet");
+    std::fprintf(stderr, "No resources found in default namespace.\n");
   } else {
     std::fputs(top_pods_table(list_items(*r)).c_str(), stdout);
   }
@@ -98,13 +129,23 @@ void add_workload_commands(CLI::App& app, Dispatch& d) {
   l->add_option("--tail", lo->tail, "only the last N lines");
   on_run(l, d, [lo](Context& ctx) { return logs(ctx, *lo); });
 
-  CLI::App* x = app.add_subcommand("exec", "run a command in a running container or pod (not supported yet)");
-  x->footer("\nUsage: skiff exec [-it] NAME [--] COMMAND [ARG...]\n");
-  x->add_flag("-i,--interactive")->description("keep stdin open");
-  x->add_flag("-t,--tty")->description("allocate a terminal");
+  auto xo = std::make_shared<ExecOptions>();
+  CLI::App* x = app.add_subcommand("exec", "run a command in a running container or pod");
+  x->footer(
+      "\nUsage: skiff exec [-it] [-c CONTAINER] NAME [--] COMMAND [ARG...]\n\n"
+      "NAME is a pod or a `skiff run` container. The command's output (stdout and stderr)\n"
+      "is printed as it arrives; skiff exits with the command's exit code. Options may\n"
+      "also follow NAME, kubectl's way: skiff exec NAME -c CONTAINER -- COMMAND.\n"
+      "-i passes stdin to the command (its end closes the command's stdin); -t gives the\n"
+      "command a terminal, sized as this one and resized with it: skiff exec -it web -- sh.\n");
+  x->add_option("-c,--container", xo->container, "the container, for pods of several");
+  x->add_flag("-i,--interactive", xo->interactive, "pass stdin to the command");
+  x->add_flag("-t,--tty", xo->tty, "give the command a terminal");
+  // Everything from NAME on is exec's to read (parse_exec_words): the command's own options
+  // must not be taken for skiff's.
   x->prefix_command();
   x->fallthrough(false);
-  on_run(x, d, [](Context&) -> Result<int> { return not_supported("exec"); });
+  on_run(x, d, [xo, x](Context& ctx) { return exec(ctx, *xo, x->remaining()); });
 
   CLI::App* top = app.add_subcommand("top", "show resource usage");
   top->require_subcommand(1);

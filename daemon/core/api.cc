@@ -39,6 +39,8 @@ http::Router make_router(ApiContext& api) {
   add_object_routes(router, api);
   add_container_routes(router, api);
   add_log_and_event_routes(router, api);
+  add_exec_routes(router, api);
+  add_top_routes(router, api);
   return router;
 }
 

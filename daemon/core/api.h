@@ -19,6 +19,10 @@ namespace skiff::image {
 class ImageStore;
 }
 
+namespace skiff::daemon::metrics {
+class PodMetricsSampler;
+}
+
 namespace skiff::daemon {
 
 struct ApiContext {
@@ -29,12 +33,18 @@ struct ApiContext {
   ContainerMonitors& monitors;
   const DaemonConfig& config;
   WallClock clock;
+  /// The pods' resource usage (GET /v1/top/pods); null: not collected (503).
+  const metrics::PodMetricsSampler* metrics = nullptr;
 };
 
 void add_image_routes(http::Router& router, ApiContext& api);
 void add_object_routes(http::Router& router, ApiContext& api);
 void add_container_routes(http::Router& router, ApiContext& api);
 void add_log_and_event_routes(http::Router& router, ApiContext& api);
+/// POST /v1/pods/{name}/exec (api_exec.cc).
+void add_exec_routes(http::Router& router, ApiContext& api);
+/// GET /v1/top/pods[/{name}] (api_top.cc).
+void add_top_routes(http::Router& router, ApiContext& api);
 
 /// {"apiVersion":"v1","kind":"List","items":items}, how every list is returned.
 nlohmann::json list_of(nlohmann::json items);

@@ -71,13 +71,16 @@ class Section {
     out = static_cast<Int>(v.get<int64_t>());
     return {};
   }
+  bool has(std::string_view key) const { return object_.contains(key); }
   Section child(std::string_view key) const {
     static const json kEmpty = json::object();
     return Section(object_.contains(key) ? object_[std::string(key)] : kEmpty, path_ + std::string(key) + ".",
                    file_);
   }
   Error fail(std::string_view key, const std::string& what) const {
-    return Error(file_ + ": " + path_ + std::string(key) + ": " + what, EINVAL);
+    std::string where = path_ + std::string(key);
+    if (key.empty() && !where.empty()) where.pop_back();  // the section itself: "logs", not "logs."
+    return Error(file_ + ": " + where + ": " + what, EINVAL);
   }
 
  private:
@@ -93,8 +96,8 @@ Status apply_config_text(std::string_view text, const std::string& path, DaemonC
   if (doc.is_discarded()) return Error(path + ": not valid JSON", EINVAL);
   Section top(doc, "", path);
   if (auto st = top.check_object(); !st) return st;
-  if (auto st =
-          top.check_keys({"cgroupParent", "runtimeRoot", "network", "allocatable", "restartBackoff", "logs"});
+  if (auto st = top.check_keys(
+          {"cgroupParent", "runtimeRoot", "network", "allocatable", "restartBackoff", "logs", "metrics"});
       !st)
     return st;
   if (auto st = top.string("cgroupParent", config.cgroup_parent); !st) return st;
@@ -145,6 +148,16 @@ Status apply_config_text(std::string_view text, const std::string& path, DaemonC
   if (auto st = logs.check_keys({"maxBytes", "maxFiles"}); !st) return st;
   if (auto st = logs.integer("maxBytes", config.log_max_bytes); !st) return st;
   if (auto st = logs.integer("maxFiles", config.log_max_files); !st) return st;
+
+  Section metrics = top.child("metrics");
+  if (auto st = metrics.check_object(); !st) return st;
+  if (auto st = metrics.check_keys({"interval"}); !st) return st;
+  if (metrics.has("interval")) {
+    std::chrono::milliseconds interval{0};
+    if (auto st = metrics.duration("interval", interval); !st) return st;
+    if (interval.count() <= 0) return metrics.fail("interval", "must be a positive duration such as 15s");
+    config.metrics_interval = interval;
+  }
   return {};
 }
 

@@ -6,7 +6,8 @@
 //    "network": {"bridge": "skiff0", "subnet": "10.88.0.0/16", "nftTable": "skiff"},
 //    "allocatable": {"cpu": "2", "memory": "4Gi"},
 //    "restartBackoff": {"initial": "10s", "max": "5m", "resetAfter": "10m"},
-//    "logs": {"maxBytes": 10485760, "maxFiles": 2}}
+//    "logs": {"maxBytes": 10485760, "maxFiles": 2},
+//    "metrics": {"interval": "15s"}}
 
 #include <chrono>
 #include <string>

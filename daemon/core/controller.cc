@@ -51,11 +51,12 @@ Result<std::unique_ptr<Controller>> Controller::start(CoreDeps deps, scheduler::
                                    }});
   if (!prober) return std::move(prober).error();
   c->prober_ = std::move(*prober);
+  if (c->deps_.puller != nullptr) c->deps_.puller->on_done([raw] { raw->wake(); });
   c->thread_ = std::thread([raw] { raw->loop(); });
   return c;
 }
 
-Controller::Controller(CoreDeps deps, scheduler::RandomSource random, UniqueFd epoll, UniqueFd wake,
+Controller::Controller(const CoreDeps& deps, scheduler::RandomSource random, UniqueFd epoll, UniqueFd wake,
                        UniqueFd timer)
     : deps_(deps),
       started_(deps.clock()),
@@ -98,6 +99,7 @@ void Controller::stop() {
   wake();
   if (thread_.joinable()) thread_.join();
   if (prober_) prober_->stop();
+  if (deps_.puller != nullptr) deps_.puller->on_done(nullptr);
   std::lock_guard lock(mutex_);
   for (auto& [command, promise] : commands_) promise.set_value(Error("skiffd is shutting down"));
   commands_.clear();
@@ -110,7 +112,8 @@ uint64_t Controller::passes() const {
 
 bool Controller::wait_for_pass(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  uint64_t target = passes_ + 2;  // the pass running now may have begun before the call
+  // A pass running now may have begun before the call: then the one after it counts.
+  uint64_t target = passes_ + (in_pass_ ? 2 : 1);
   lock.unlock();
   wake();
   lock.lock();
@@ -140,6 +143,43 @@ void Controller::arm_timer(std::optional<Timestamp> at) {
   ::timerfd_settime(timer_fd_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
+std::optional<Timestamp> reconcile_rounds(StateStore& store, DeploymentSync& deployments, PodSync& pods,
+                                          const std::function<void(int round)>& after_round) {
+  std::optional<Timestamp> next;
+  auto earliest = [&](std::optional<Timestamp> t) {
+    if (t) next = next ? std::min(*next, *t) : *t;
+  };
+  for (int round = 0; round < 4; ++round) {
+    bool changed = false;
+    auto synced = deployments.sync_all(changed);
+    if (synced) {
+      earliest(*synced);
+    } else {
+      common::log::warn("deployments: " + synced.error().message());
+    }
+    auto records = store.list_pods();
+    if (!records) {
+      common::log::warn("pods: " + records.error().message());
+      break;
+    }
+    // One read of every pod per round; admissions within it add to `admitted`.
+    auto admitted = PodSync::admitted_requests(*records);
+    for (auto& pod : *records) {
+      std::string name = pod.pod.metadata.name;
+      auto when = pods.sync(std::move(pod), admitted);
+      if (!when) {
+        common::log::warn("pod " + name + ": " + when.error().message());
+        continue;
+      }
+      earliest(*when);
+    }
+    if (after_round) after_round(round);
+    if (pods.take_pods_changed()) changed = true;
+    if (!changed) break;
+  }
+  return next;
+}
+
 void Controller::pass() {
   // Commands from the API first: they are what a client is waiting for.
   std::deque<std::pair<std::function<Status(PodSync&)>, std::promise<Status>>> commands;
@@ -152,37 +192,7 @@ void Controller::pass() {
     if (auto st = pods_.apply_probe(result); !st)
       common::log::warn("pod " + result.pod + ": " + st.error().message());
 
-  std::optional<Timestamp> next;
-  auto earliest = [&](std::optional<Timestamp> t) {
-    if (t) next = next ? std::min(*next, *t) : *t;
-  };
-  // Several rounds while pods change, so a scale-up starts its pods in this wake.
-  for (int round = 0; round < 4; ++round) {
-    bool changed = false;
-    auto deployments = deployments_.sync_all(changed);
-    if (deployments) {
-      earliest(*deployments);
-    } else {
-      common::log::warn("deployments: " + deployments.error().message());
-    }
-    auto pods = deps_.store.list_pods();
-    if (!pods) {
-      common::log::warn("pods: " + pods.error().message());
-      break;
-    }
-    // One read of every pod per round; admissions within it add to `admitted`.
-    auto admitted = PodSync::admitted_requests(*pods);
-    for (auto& pod : *pods) {
-      std::string name = pod.pod.metadata.name;
-      auto when = pods_.sync(std::move(pod), admitted);
-      if (!when) {
-        common::log::warn("pod " + name + ": " + when.error().message());
-        continue;
-      }
-      earliest(*when);
-    }
-    if (!changed) break;
-  }
+  std::optional<Timestamp> next = reconcile_rounds(deps_.store, deployments_, pods_);
   if (auto pods = deps_.store.list_pods()) prober_->set_targets(probe_targets(*pods, deps_.config, started_));
   arm_timer(next);
 }
@@ -193,10 +203,12 @@ void Controller::loop() {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
+      in_pass_ = true;
     }
     pass();
     {
       std::lock_guard lock(mutex_);
+      in_pass_ = false;
       ++passes_;
     }
     pass_done_.notify_all();

@@ -26,6 +26,13 @@
 
 namespace skiff::daemon {
 
+/// A pass's reconcile rounds: the Deployments, then every pod, again while that changed
+/// pods (so a scale-up starts its pods, and a Deployment's status follows a restarted pod,
+/// in the same pass), at most 4 rounds. Returns when time alone next changes something.
+/// `after_round` lets tests look between rounds.
+std::optional<Timestamp> reconcile_rounds(StateStore& store, DeploymentSync& deployments, PodSync& pods,
+                                          const std::function<void(int round)>& after_round = {});
+
 class Controller {
  public:
   /// Adopts the containers that survived a daemon restart, sweeps leftovers, and starts
@@ -50,8 +57,8 @@ class Controller {
   bool wait_for_pass(std::chrono::milliseconds timeout);
 
  private:
-  Controller(CoreDeps deps, scheduler::RandomSource random, common::UniqueFd epoll, common::UniqueFd wake,
-             common::UniqueFd timer);
+  Controller(const CoreDeps& deps, scheduler::RandomSource random, common::UniqueFd epoll,
+             common::UniqueFd wake, common::UniqueFd timer);
   void add_watch(common::UniqueFd fd, ExitWatch exit);
   void loop();
   void pass();
@@ -74,6 +81,7 @@ class Controller {
   std::condition_variable pass_done_;
   std::deque<std::pair<std::function<common::Status(PodSync&)>, std::promise<common::Status>>> commands_;
   uint64_t passes_ = 0;
+  bool in_pass_ = false;  ///< a pass is running (it may have begun before a wait_for_pass)
   bool stopping_ = false;
   std::thread thread_;
   std::unique_ptr<Prober> prober_;  ///< started after the thread, stopped after it

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <random>
 
+#include "cgroups/layout.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "daemon/core/api.h"
 #include "daemon/http/server.h"
+#include "daemon/metrics/pod_metrics_sampler.h"
 #include "daemon/pods/pod_runtime.h"
 #include "image/image_store.h"
 
@@ -48,7 +50,9 @@ struct Daemon::Parts {
   std::optional<StateStore> store;
   std::unique_ptr<PodRuntime> runtime;
   std::unique_ptr<ProcessMonitors> monitors;
+  std::unique_ptr<ImagePuller> puller;  ///< before the controller: it outlives it
   std::unique_ptr<Controller> controller;
+  std::unique_ptr<metrics::PodMetricsSampler> metrics;
   std::unique_ptr<ApiContext> api;
   std::unique_ptr<http::Server> server;
 };
@@ -65,6 +69,8 @@ void Daemon::stop() {
   if (!parts_) return;
   if (parts_->server) parts_->server->stop();
   if (parts_->controller) parts_->controller->stop();
+  if (parts_->puller) parts_->puller->stop();
+  if (parts_->metrics) parts_->metrics->stop();
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
@@ -111,15 +117,37 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   parts->runtime = std::make_unique<PodRuntime>(runtime_config, *parts->images, *parts->network);
   parts->monitors = std::make_unique<ProcessMonitors>(cfg.root);
 
+  parts->puller = std::make_unique<ImagePuller>(ImagePuller::Hooks{
+      .present = [&images = *parts->images](
+                     const std::string& ref) { return static_cast<bool>(images.inspect(ref)); },
+      .pull = [&images = *parts->images](const std::string& ref) -> common::Status {
+        auto pulled = images.pull(ref);
+        if (!pulled) return std::move(pulled).error();
+        return {};
+      }});
   CoreDeps deps{.store = *parts->store,
                 .runtime = *parts->runtime,
                 .monitors = *parts->monitors,
                 .config = cfg,
-                .clock = system_now};
+                .clock = system_now,
+                .puller = parts->puller.get()};
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   auto controller = Controller::start(deps, [engine] { return (*engine)(); });
   if (!controller) return std::move(controller).error();
   parts->controller = std::move(*controller);
+
+  // Resource metrics: a thread of its own reads the running containers' cgroups; it reads
+  // the store's pods and never writes them.
+  auto layout = cgroups::detect_layout();
+  if (!layout) return std::move(layout).error().context("cgroups");
+  parts->metrics = std::make_unique<metrics::PodMetricsSampler>(
+      metrics::cgroup_usage_reader(std::move(*layout)),
+      [&store = *parts->store, parent = cfg.cgroup_parent]() -> Result<std::vector<metrics::PodTarget>> {
+        auto pods = store.list_pods();
+        if (!pods) return std::move(pods).error();
+        return metrics::pod_targets(*pods, parent);
+      });
+  parts->metrics->start(cfg.metrics_interval);
 
   parts->api = std::make_unique<ApiContext>(ApiContext{.store = *parts->store,
                                                        .images = *parts->images,
@@ -127,7 +155,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                                                        .runtime = *parts->runtime,
                                                        .monitors = *parts->monitors,
                                                        .config = cfg,
-                                                       .clock = system_now});
+                                                       .clock = system_now,
+                                                       .metrics = parts->metrics.get()});
   http::ServerOptions server_options{.socket_path = cfg.socket};
   auto server = http::Server::start(server_options, make_router(*parts->api));
   if (!server) return std::move(server).error();

@@ -20,11 +20,13 @@ struct DaemonConfig {
   std::string cgroup_parent = "skiff";
   std::string monitor_binary;  ///< default: skiff-monitor next to skiffd
   std::chrono::milliseconds autoscale_interval = std::chrono::seconds(15);
+  /// How often the pods' cgroups are sampled for resource metrics (metrics-server's 15 s).
+  std::chrono::milliseconds metrics_interval = std::chrono::seconds(15);
   net::NetworkConfig network = net::default_network_config();
   scheduler::BackoffConfig backoff{};
   /// 0: measured from the host (all CPUs, MemTotal minus kubelet's 100Mi eviction reserve).
   scheduler::NodeAllocatable allocatable{};
-  int64_t log_max_bytes = 10 * 1024 * 1024;
+  int64_t log_max_bytes = int64_t{10} * 1024 * 1024;
   int log_max_files = 2;
 };
 

@@ -22,7 +22,14 @@ scheduler::PodView view_of(const PodRecord& pod) {
   bool running = std::any_of(pod.containers.begin(), pod.containers.end(), [](const ContainerRecord& c) {
     return std::holds_alternative<scheduler::ContainerStateRunning>(c.state);
   });
-  v.phase = running ? scheduler::PodPhase::Running : scheduler::PodPhase::Pending;
+  // A pod whose containers have all ended is in a terminal phase (Kubernetes' Failed or
+  // Succeeded), and so is a terminating pod with nothing running: PodSync removes it later
+  // in this pass. Recreate must not wait for such pods (oldPodsRunning skips terminal
+  // ones), or its new pods would start only at the next wake.
+  bool terminal = has_finished(pod) || (pod.terminating_since && !running);
+  v.phase = terminal  ? scheduler::PodPhase::Failed
+            : running ? scheduler::PodPhase::Running
+                      : scheduler::PodPhase::Pending;
   for (const auto& c : pod.containers) v.restart_count = std::max(v.restart_count, c.restart_count);
   v.terminating = pod.terminating_since.has_value();
   return v;
@@ -32,7 +39,8 @@ scheduler::Revision revision_of(const Revision& r) {
   return {.number = r.number,
           .template_hash = r.hash,
           .pod_template = r.pod_template,
-          .created_at = parse_rfc3339(r.created).value_or(Timestamp{})};
+          .created_at = parse_rfc3339(r.created).value_or(Timestamp{}),
+          .desired_replicas = r.desired_replicas};
 }
 
 }  // namespace
@@ -81,12 +89,22 @@ Result<std::optional<Timestamp>> DeploymentSync::sync(const scheduler::Deploymen
 
   // Revisions first: the pods to create name theirs.
   for (const auto& r : plan.revisions) {
-    // Only the current template is recorded (new, or an old one renumbered). Revisions'
-    // desired sizes are not stored yet, so a scale during a rollout is not proportional.
+    // The current template is recorded (new, or an old one renumbered); every revision
+    // keeps the replicas it was sized for, which proportional scaling reads back.
+    std::optional<int32_t> stored_desired;
     if (plan.current && r.template_hash == plan.current->template_hash) {
       auto stored = deps_.store.record_revision(name, r.pod_template);
       if (!stored) return std::move(stored).error();
+      stored_desired = stored->desired_replicas;
+    } else {
+      auto known = std::find_if(revisions->begin(), revisions->end(),
+                                [&](const Revision& s) { return s.hash == r.template_hash; });
+      if (known == revisions->end()) continue;
+      stored_desired = known->desired_replicas;
     }
+    if (r.desired_replicas != stored_desired)
+      if (auto st = deps_.store.set_desired_replicas(name, r.template_hash, r.desired_replicas); !st)
+        return std::move(st).error();
   }
   for (const auto& hash : plan.deleted_revisions) {
     for (const auto& r : *revisions)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -14,7 +15,6 @@
 
 namespace skiff::daemon {
 
-using common::Error;
 using common::Result;
 using common::Status;
 using scheduler::ContainerStateRunning;
@@ -112,8 +112,14 @@ Result<SandboxInfo> PodSync::sandbox_of(PodRecord& pod) {
   if (auto it = sandboxes_.find(name); it != sandboxes_.end()) return it->second;
   if (!pod.netns_path.empty()) {
     auto loaded = deps_.runtime.load_sandbox(name);
-    if (!loaded) return std::move(loaded).error();
-    return sandboxes_.emplace(name, std::move(*loaded)).first->second;
+    if (loaded) return sandboxes_.emplace(name, std::move(*loaded)).first->second;
+    if (loaded.error().code() != ENOENT) return std::move(loaded).error();
+    // Gone, as after a reboot empties /run: a new sandbox, as kubelet makes one. What is
+    // left of the old one (its address, port rules) goes first.
+    event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+    if (auto st = deps_.runtime.remove_sandbox(name); !st) return std::move(st).error();
+    pod.netns_path.clear();
+    pod.ip.clear();
   }
   SandboxRequest request{.pod_name = name, .pod_uid = pod.pod.metadata.uid, .hostname = name};
   if (std::string ports = annotation(pod, kPortsAnnotation); !ports.empty()) {
@@ -173,6 +179,9 @@ Status PodSync::start_container(PodRecord& pod, const SandboxInfo& sandbox, cons
 void PodSync::record_exit(PodRecord& pod, ContainerRecord& record, const std::optional<ContainerExit>& exit) {
   Timestamp now = deps_.clock();
   ContainerStateTerminated term{.container_id = "skiff://" + record.runtime_id};
+  if (exit && exit->oom_killed)
+    event(pod, "Warning", "OOMKilled",
+          "Container " + record.name + " was killed by the kernel's OOM killer: it reached its memory limit");
   if (exit) {
     term.exit_code = exit->exit_code;
     term.signal = exit->signal;
@@ -296,10 +305,13 @@ Status PodSync::finalize(PodRecord& pod) {
     if (auto st = deps_.runtime.remove_sandbox(name); !st) return st;
   }
   sandboxes_.erase(name);
+  sandbox_retry_.erase(name);
   killed_.erase(name);
   for (const auto& c : pod.containers) probe_kills_.erase(c.runtime_id);
+  for (const auto& c : pod.containers) pulls_.erase(name + "/" + c.name);
   auto removed = deps_.store.delete_pod(name);
   if (!removed) return std::move(removed).error();
+  pods_changed_ = true;
   return {};
 }
 
@@ -327,6 +339,59 @@ Result<std::optional<Timestamp>> PodSync::sync_terminating(PodRecord& pod) {
   return std::optional<Timestamp>(now + std::chrono::seconds(5));
 }
 
+void PodSync::start_failed(PodRecord& pod, ContainerRecord& record, const std::string& reason,
+                           const std::string& message, Timestamp now, std::optional<Timestamp>& next) {
+  if (pod.owner.empty()) {
+    record.state =
+        ContainerStateTerminated{.exit_code = 128,
+                                 .reason = reason == "CreateContainerError" ? "StartError" : reason,
+                                 .message = message,
+                                 .finished_at = format_rfc3339(now)};
+    return;
+  }
+  auto decision = scheduler::next_restart(backoff_state(record.backoff), deps_.config.backoff, now, now,
+                                          record.name, pod.pod.metadata.name);
+  record.backoff.seconds = whole_seconds(decision.state.next_delay);
+  // Even the first retry waits: a start that failed will most likely fail again at once.
+  record.backoff.next_restart = std::max(decision.restart_at, now + deps_.config.backoff.initial);
+  record.state = ContainerStateWaiting{.reason = reason, .message = message};
+  next = next ? std::min(*next, *record.backoff.next_restart) : *record.backoff.next_restart;
+}
+
+bool PodSync::image_ready(PodRecord& pod, const scheduler::Container& spec, ContainerRecord& record,
+                          Timestamp now, std::optional<Timestamp>& next) {
+  ImagePuller* puller = deps_.puller;
+  // `skiff run` pulls on the client's side, with progress (docker's way: the API answers 404
+  // for a missing image and the CLI pulls and asks again).
+  if (puller == nullptr || spec.image_pull_policy == "Never" || pod.owner.empty()) return true;
+  const std::string key = pod.pod.metadata.name + "/" + spec.name;
+  const std::string quoted = "\"" + spec.image + "\"";
+  auto pull = pulls_.find(key);
+  if (pull == pulls_.end()) {
+    // IfNotPresent (skiff's default) starts from what is there; Always pulls for every start.
+    if (spec.image_pull_policy != "Always" && puller->present(spec.image)) return true;
+    pulls_[key] = Pull{.ticket = puller->request(spec.image), .since = now};
+    event(pod, "Normal", "Pulling", "Pulling image " + quoted);
+    record.state = ContainerStateWaiting{.reason = "ContainerCreating", .message = "Pulling image " + quoted};
+    return false;
+  }
+  auto result = puller->take(pull->second.ticket);
+  if (!result) return false;  // still pulling: the puller wakes the controller when it ends
+  auto took = std::chrono::duration<double>(now - pull->second.since).count();
+  pulls_.erase(pull);
+  if (*result) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3fs", took);
+    event(pod, "Normal", "Pulled", "Successfully pulled image " + quoted + " in " + seconds);
+    return true;
+  }
+  std::string message = result->error().message();
+  common::log::warn("pod " + pod.pod.metadata.name + ": " + message);
+  event(pod, "Warning", "Failed", "Failed to pull image " + quoted + ": " + message);
+  start_failed(pod, record, "ErrImagePull", message, now, next);
+  return false;
+}
+
 Result<std::optional<Timestamp>> PodSync::sync(const std::string& pod_name) {
   auto pods = deps_.store.list_pods();
   if (!pods) return std::move(pods).error();
@@ -340,6 +405,15 @@ Result<std::optional<Timestamp>> PodSync::sync(const std::string& pod_name) {
 }
 
 Result<std::optional<Timestamp>> PodSync::sync(PodRecord pod, std::vector<scheduler::PodRequests>& admitted) {
+  const bool was_ready = is_ready(pod);
+  auto next = sync_pod(pod, admitted);
+  // A pod that turned ready or unready changes its Deployment's status and rollout.
+  if (is_ready(pod) != was_ready) pods_changed_ = true;
+  return next;
+}
+
+Result<std::optional<Timestamp>> PodSync::sync_pod(PodRecord& pod,
+                                                   std::vector<scheduler::PodRequests>& admitted) {
   const std::string pod_name = pod.pod.metadata.name;
   if (pod.terminating_since) return sync_terminating(pod);
 
@@ -361,6 +435,11 @@ Result<std::optional<Timestamp>> PodSync::sync(PodRecord pod, std::vector<schedu
 
   Timestamp now = deps_.clock();
   std::optional<Timestamp> next;
+  // A sandbox that failed is tried again only after kSandboxRetry, whatever woke us.
+  if (auto retry = sandbox_retry_.find(pod_name); retry != sandbox_retry_.end()) {
+    if (retry->second > now) return std::optional<Timestamp>(retry->second);
+    sandbox_retry_.erase(retry);
+  }
   auto sandbox = sandbox_of(pod);
   if (!sandbox) {
     std::string message = sandbox.error().message();
@@ -370,6 +449,7 @@ Result<std::optional<Timestamp>> PodSync::sync(PodRecord pod, std::vector<schedu
       container_record(pod, spec.name).state =
           ContainerStateWaiting{.reason = "ContainerCreating", .message = message};
     if (auto st = save(pod); !st) return std::move(st).error();
+    sandbox_retry_[pod_name] = now + kSandboxRetry;
     return std::optional<Timestamp>(now + kSandboxRetry);
   }
 
@@ -393,26 +473,18 @@ Result<std::optional<Timestamp>> PodSync::sync(PodRecord pod, std::vector<schedu
       next = next ? std::min(*next, *record.backoff.next_restart) : *record.backoff.next_restart;
       continue;
     }
+    if (!image_ready(pod, spec, record, now, next)) continue;
     if (auto st = start_container(pod, *sandbox, spec, record); !st) {
       std::string message = st.error().message();
       common::log::warn("pod " + pod_name + ": " + message);
       bool image = message.find("image") != std::string::npos;
-      event(pod, "Warning", "Failed", "Error: " + message);
-      if (pod.owner.empty()) {
-        record.state = ContainerStateTerminated{.exit_code = 128,
-                                                .reason = image ? "ErrImagePull" : "StartError",
-                                                .message = message,
-                                                .finished_at = format_rfc3339(now)};
-        continue;
+      std::string reason = image ? "ErrImagePull" : "CreateContainerError";
+      if (image && spec.image_pull_policy == "Never") {
+        reason = "ErrImageNeverPull";
+        message = "Container image \"" + spec.image + "\" is not present with pull policy of Never";
       }
-      auto decision = scheduler::next_restart(backoff_state(record.backoff), deps_.config.backoff, now, now,
-                                              record.name, pod_name);
-      record.backoff.seconds = whole_seconds(decision.state.next_delay);
-      // Even the first retry waits: a start that failed will most likely fail again at once.
-      record.backoff.next_restart = std::max(decision.restart_at, now + deps_.config.backoff.initial);
-      record.state = ContainerStateWaiting{.reason = image ? "ErrImagePull" : "CreateContainerError",
-                                           .message = message};
-      next = next ? std::min(*next, *record.backoff.next_restart) : *record.backoff.next_restart;
+      event(pod, "Warning", "Failed", "Error: " + message);
+      start_failed(pod, record, reason, message, now, next);
     }
   }
   if (pod != before)

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -18,6 +19,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/container_monitors.h"
 #include "daemon/core/daemon_config.h"
+#include "daemon/core/image_puller.h"
 #include "daemon/core/prober.h"
 #include "daemon/pods/pod_runtime.h"
 #include "daemon/store/state_store.h"
@@ -38,6 +40,8 @@ struct CoreDeps {
   ContainerMonitors& monitors;
   const DaemonConfig& config;
   WallClock clock;
+  /// Pulls missing images (imagePullPolicy); none: a missing image fails the start.
+  ImagePuller* puller = nullptr;
 };
 
 class PodSync {
@@ -53,6 +57,9 @@ class PodSync {
   /// admitted so far (admitted_requests()), which an admission adds to: a pass over every
   /// pod reads the store once instead of once per pod.
   common::Result<std::optional<Timestamp>> sync(PodRecord pod, std::vector<scheduler::PodRequests>& admitted);
+  /// Whether a sync since the last call removed a pod or turned one ready or unready:
+  /// what its Deployment's status and rollout depend on.
+  bool take_pods_changed() { return std::exchange(pods_changed_, false); }
   /// The requests of every admitted pod that has not finished.
   static std::vector<scheduler::PodRequests> admitted_requests(const std::vector<PodRecord>& pods);
   /// A monitor exited: records how the container ended and, for a deployment's pod, when
@@ -70,10 +77,20 @@ class PodSync {
   common::Status adopt_all();
 
  private:
+  common::Result<std::optional<Timestamp>> sync_pod(PodRecord& pod,
+                                                    std::vector<scheduler::PodRequests>& admitted);
   void admit(PodRecord& pod, std::vector<scheduler::PodRequests>& admitted);
   common::Result<SandboxInfo> sandbox_of(PodRecord& pod);
   common::Status start_container(PodRecord& pod, const SandboxInfo& sandbox, const scheduler::Container& spec,
                                  ContainerRecord& record);
+  /// Whether the container's image is there to start it now; otherwise asks for a pull
+  /// (imagePullPolicy) and records why the container waits.
+  bool image_ready(PodRecord& pod, const scheduler::Container& spec, ContainerRecord& record, Timestamp now,
+                   std::optional<Timestamp>& next);
+  /// A start (or its image pull) failed: a `skiff run` container ends; a Deployment's
+  /// waits with backoff.
+  void start_failed(PodRecord& pod, ContainerRecord& record, const std::string& reason,
+                    const std::string& message, Timestamp now, std::optional<Timestamp>& next);
   common::Result<std::optional<Timestamp>> sync_terminating(PodRecord& pod);
   common::Status finalize(PodRecord& pod);
   void record_exit(PodRecord& pod, ContainerRecord& record, const std::optional<ContainerExit>& exit);
@@ -82,10 +99,17 @@ class PodSync {
 
   CoreDeps deps_;
   std::function<void(common::UniqueFd, ExitWatch)> watch_;
-  std::map<std::string, SandboxInfo> sandboxes_;  ///< by pod name, loaded on demand
-  std::set<std::string> killed_;                  ///< pods sent SIGKILL after their grace
+  std::map<std::string, SandboxInfo> sandboxes_;    ///< by pod name, loaded on demand
+  std::set<std::string> killed_;                    ///< pods sent SIGKILL after their grace
+  std::map<std::string, Timestamp> sandbox_retry_;  ///< pods whose sandbox failed: not before
   /// Containers a failed probe is restarting, by runtime id: when SIGKILL follows.
   std::map<std::string, Timestamp> probe_kills_;
+  struct Pull {
+    uint64_t ticket = 0;
+    Timestamp since{};
+  };
+  std::map<std::string, Pull> pulls_;  ///< by "pod/container": pulls under way
+  bool pods_changed_ = false;
 };
 
 }  // namespace skiff::daemon

@@ -22,7 +22,7 @@ using common::UniqueFd;
 namespace {
 
 /// kubelet keeps this much of a probe's output (an exec's, or an HTTP response) for messages.
-constexpr size_t kMaxOutput = 10 * 1024;
+constexpr size_t kMaxOutput = size_t{10} * 1024;
 
 ProbeOutcome failure(std::string message) {
   return {.success = false, .message = std::move(message)};

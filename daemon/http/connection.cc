@@ -104,6 +104,38 @@ class BeastStream {
 
 class ConnectionResponse;
 
+// The connection handed to a handler after 101 (Response::upgrade).
+class UpgradedConnection final : public Upgraded {
+ public:
+  UpgradedConnection(SocketIo& io, beast::flat_buffer* buffer, const ServerOptions& options, bool broken)
+      : io_(io), buffer_(buffer), options_(options), broken_(broken) {}
+  int fd() const override { return io_.fd(); }
+  int stop_fd() const override { return io_.stop_fd(); }
+  bool stopping() const override { return io_.stopping(); }
+  std::string take_buffered() override {
+    if (buffer_ == nullptr || buffer_->size() == 0) return {};
+    auto data = buffer_->data();
+    std::string out(static_cast<const char*>(data.data()), data.size());
+    buffer_->consume(buffer_->size());
+    return out;
+  }
+  bool write(std::string_view bytes) override {
+    if (broken_ || io_.stopping()) return false;
+    if (bytes.empty()) return true;
+    io_.set_write_timeout(options_.write_timeout);
+    io_.set_writes_abort_on_stop(true);
+    std::array<iovec, 1> iov{{{.iov_base = const_cast<char*>(bytes.data()), .iov_len = bytes.size()}}};
+    if (io_.write_all(iov.data(), 1).outcome != SocketIo::Outcome::Ok) broken_ = true;
+    return !broken_;
+  }
+
+ private:
+  SocketIo& io_;
+  beast::flat_buffer* buffer_;
+  const ServerOptions& options_;
+  bool broken_;
+};
+
 class ChunkedStream final : public Stream {
  public:
   ChunkedStream(SocketIo& io, ConnectionResponse& res) : io_(io), res_(res) {}
@@ -139,7 +171,10 @@ class ConnectionResponse final : public Response {
     send(status, content_type, body);
   }
   Stream& stream(std::string_view content_type, int status) override;
+  Upgraded& upgrade(std::string_view protocol) override;
   bool replied() const override { return status_ != 0; }
+  /// Where the bytes read past the request are (handed to an upgraded connection).
+  void set_read_buffer(beast::flat_buffer* buffer) { read_buffer_ = buffer; }
 
   bool stopping() const override { return io_.stopping(); }
   bool alive() override { return !broken_ && !io_.stopping() && !io_.peer_closed(); }
@@ -204,7 +239,30 @@ class ConnectionResponse final : public Response {
   int status_ = 0;
   bool broken_ = false;
   std::optional<ChunkedStream> stream_body_;
+  std::optional<UpgradedConnection> upgraded_;
+  beast::flat_buffer* read_buffer_ = nullptr;
 };
+
+Upgraded& ConnectionResponse::upgrade(std::string_view protocol) {
+  if (upgraded_) return *upgraded_;
+  bool first = begin(101);
+  // Whatever happens, this connection carries no further request.
+  keep_alive_ = false;
+  if (first) {
+    std::string head =
+        "HTTP/1.1 101 Switching Protocols\r\nServer: skiffd\r\nConnection: Upgrade\r\nUpgrade: ";
+    head.append(protocol);
+    head += "\r\n\r\n";
+    io_.set_write_timeout(options_.write_timeout);
+    io_.set_writes_abort_on_stop(true);
+    std::array<iovec, 1> iov{{{.iov_base = head.data(), .iov_len = head.size()}}};
+    if (io_.write_all(iov.data(), 1).outcome != SocketIo::Outcome::Ok) broken_ = true;
+  } else {
+    broken_ = true;  // already answered: a connection that accepts nothing
+  }
+  upgraded_.emplace(io_, read_buffer_, options_, broken_);
+  return *upgraded_;
+}
 
 Stream& ConnectionResponse::stream(std::string_view content_type, int status) {
   if (stream_body_) return *stream_body_;
@@ -403,6 +461,7 @@ void serve_connection(common::UniqueFd fd, const ConnectionContext& ctx) {
 
     bhttp::request<bhttp::string_body>& msg = parser.get();
     ConnectionResponse res(io, stream, options, msg.version(), msg.keep_alive());
+    res.set_read_buffer(&buffer);
     auto req = to_request(msg);
     std::string route;
     if (!req) {

@@ -1,6 +1,12 @@
 #include "daemon/http/recording_response.h"
 
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <memory>
+
+#include "common/unique_fd.h"
 
 namespace skiff::daemon::http {
 
@@ -27,6 +33,39 @@ class RecordingResponse::RecordingStream final : public Stream {
 
  private:
   RecordingResponse& r_;
+};
+
+class RecordingResponse::RecordingUpgraded final : public Upgraded {
+ public:
+  explicit RecordingUpgraded(RecordingResponse& r) : r_(r) {
+    int fds[2] = {-1, -1};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) == 0) {
+      ours_.reset(fds[0]);
+      peer_.reset(fds[1]);
+    }
+    stop_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  }
+  int fd() const override { return ours_.get(); }
+  int stop_fd() const override { return stop_.get(); }
+  bool stopping() const override { return r_.stopping(); }
+  std::string take_buffered() override { return {}; }
+  bool write(std::string_view bytes) override {
+    while (!bytes.empty()) {
+      if (!r_.alive()) return false;
+      ssize_t n = ::send(ours_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return false;
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  int peer() const { return peer_.get(); }
+
+ private:
+  RecordingResponse& r_;
+  common::UniqueFd ours_;
+  common::UniqueFd peer_;
+  common::UniqueFd stop_;
 };
 
 RecordingResponse::RecordingResponse() = default;
@@ -75,6 +114,19 @@ Stream& RecordingResponse::stream(std::string_view content_type, int status) {
     record(status, content_type, "");
   }
   return *stream_;
+}
+
+Upgraded& RecordingResponse::upgrade(std::string_view protocol) {
+  if (!upgraded_) {
+    upgraded_ = std::make_unique<RecordingUpgraded>(*this);
+    set_header("Upgrade", protocol);
+    record(101, "", "");
+  }
+  return *upgraded_;
+}
+
+int RecordingResponse::upgraded_peer() const {
+  return upgraded_ ? upgraded_->peer() : -1;
 }
 
 bool RecordingResponse::sleep_for(std::chrono::milliseconds timeout) {

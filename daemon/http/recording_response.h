@@ -33,6 +33,9 @@ class RecordingResponse final : public Response {
   /// A header the handler set; nullopt when it set none of that name (exact case).
   std::optional<std::string> header(std::string_view name) const;
   int replies() const { return replies_; }
+  /// After the handler called upgrade(): the client's end of the connection (a connected
+  /// Unix socket pair), -1 before.
+  int upgraded_peer() const;
 
   // The test's side.
   void set_client_gone(bool gone) { client_gone_ = gone; }
@@ -50,6 +53,7 @@ class RecordingResponse final : public Response {
   void error(int status, std::string_view message, std::string_view reason) override;
   void text(int status, std::string_view body, std::string_view content_type) override;
   Stream& stream(std::string_view content_type, int status) override;
+  Upgraded& upgrade(std::string_view protocol) override;
   bool replied() const override { return replies_ > 0; }
   bool stopping() const override { return stopping_; }
   bool alive() override { return !client_gone_ && !stopping_; }
@@ -58,6 +62,7 @@ class RecordingResponse final : public Response {
 
  private:
   class RecordingStream;
+  class RecordingUpgraded;
   void record(int status, std::string_view content_type, std::string_view body);
 
   int status_ = 0;
@@ -72,6 +77,7 @@ class RecordingResponse final : public Response {
   int writes_left_ = -1;
   std::function<Wake(std::chrono::milliseconds)> on_wait_;
   std::unique_ptr<RecordingStream> stream_;
+  std::unique_ptr<RecordingUpgraded> upgraded_;
 };
 
 }  // namespace skiff::daemon::http

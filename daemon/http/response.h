@@ -57,6 +57,26 @@ class Stream : public Waiter {
   bool write_json_line(const nlohmann::json& value);
 };
 
+/// A connection taken over by its handler after `101 Switching Protocols` (Response::
+/// upgrade): from then on raw bytes both ways, in a protocol of the handler's own. The
+/// handler polls fd() itself (with stop_fd(), so Server::stop() still wakes it); the
+/// connection is closed when the handler returns.
+class Upgraded {
+ public:
+  virtual ~Upgraded() = default;
+  /// The client's socket, non-blocking: read it directly (0 is the client's hang-up).
+  virtual int fd() const = 0;
+  /// Readable once Server::stop() has begun.
+  virtual int stop_fd() const = 0;
+  virtual bool stopping() const = 0;
+  /// Bytes the client sent after its request that the server had read already; the
+  /// first call returns them, later calls nothing.
+  virtual std::string take_buffered() = 0;
+  /// Writes all of `bytes`, waiting out a full socket; false once the client is gone, it
+  /// accepted nothing for the write timeout, or the server stops.
+  virtual bool write(std::string_view bytes) = 0;
+};
+
 class Response : public Waiter {
  public:
   /// A header for the reply to come (Location, Warning, ...).
@@ -72,6 +92,10 @@ class Response : public Waiter {
   /// Sends the head of a chunked response now and hands back its body, valid until the
   /// handler returns. content_type is e.g. "application/x-ndjson" or "text/plain; charset=utf-8".
   virtual Stream& stream(std::string_view content_type, int status = 200) = 0;
+  /// Answers `101 Switching Protocols` with `Upgrade: <protocol>` and hands over the
+  /// connection, valid until the handler returns; it then closes (no keep-alive). Only
+  /// for requests that asked for it (Connection: Upgrade, Upgrade: <protocol>).
+  virtual Upgraded& upgrade(std::string_view protocol) = 0;
   /// One of the replies above was made.
   virtual bool replied() const = 0;
 };

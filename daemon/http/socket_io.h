@@ -30,6 +30,8 @@ class SocketIo {
   SocketIo(common::UniqueFd fd, int stop_fd, const std::atomic<bool>& stopping);
 
   int fd() const { return fd_.get(); }
+  /// The server's stop eventfd (borrowed).
+  int stop_fd() const { return stop_fd_; }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
   /// Reads give up with Timeout at `deadline` (Clock::time_point::max(): never).

@@ -100,6 +100,23 @@ TEST_F(SkiffBinary, SocketFromEnvironment) {
   EXPECT_EQ(r.out, "NAME    CPU(cores)   MEMORY(bytes)\nweb-1   12m          5Mi\n");
 }
 
+TEST_F(SkiffBinary, TopPodsWithoutMetricsSaysWhyAsKubectlDoes) {
+  FakeSkiffd fake(socket());
+  fake.on("GET", "/v1/top/pods", {.body = R"({"apiVersion":"v1","kind":"List","items":[]})"});
+  fake.on("GET", "/v1/pods", {.body = R"({"apiVersion":"v1","kind":"List","items":[]})"});
+  CommandResult none = skiff({"top", "pods"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "");
+  EXPECT_EQ(none.err, "No resources found in default namespace.\n");
+
+  // Pods that have no two samples yet.
+  fake.on("GET", "/v1/pods",
+          {.body = R"({"apiVersion":"v1","kind":"List","items":[{"metadata":{"name":"web-1"}}]})"});
+  CommandResult fresh = skiff({"top", "pods"});
+  EXPECT_EQ(fresh.exit_code, 1);
+  EXPECT_EQ(fresh.err, "error: metrics not available yet\n");
+}
+
 TEST_F(SkiffBinary, ApplySendsTheFileAndPrintsKubectlLines) {
   FakeSkiffd fake(socket());
   fake.on("POST", "/v1/apply", {.body = R"({"results":[{"kind":"Deployment","name":"web","action":"created"},
@@ -139,6 +156,49 @@ TEST_F(SkiffBinary, RunFollowsTheLogAndExitsWithTheContainersCode) {
   EXPECT_EQ(json::parse(reqs[0].body), json::parse(R"({"image":"busybox","command":["sh","-c","exit 3"],
       "env":["A=1"],"ports":["8080:80/tcp"],"memory":"67108864"})"));
   EXPECT_EQ(reqs[3].method + " " + reqs[3].target, "DELETE /v1/containers/c1?force=true");
+}
+
+TEST_F(SkiffBinary, ExecPrintsTheOutputAndExitsWithTheCommandsCode) {
+  FakeSkiffd fake(socket());
+  fake.on(
+      "POST", "/v1/pods/web-1/exec",
+      {.body = "{\"output\":\"hello\\n\"}\n{\"output\":\"wor\"}\n{\"output\":\"ld\\n\"}\n{\"exitCode\":3}\n",
+       .content_type = "application/x-ndjson"});
+  CommandResult r = skiff({"exec", "web-1", "-c", "main", "--", "sh", "-c", "echo hello; exit 3"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.out, "hello\nworld\n");
+  EXPECT_EQ(r.err, "");
+  auto reqs = fake.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(json::parse(reqs[0].body),
+            json::parse(R"({"container":"main","command":["sh","-c","echo hello; exit 3"]})"));
+
+  // podman's order: options before NAME, no "--"; no -c: the daemon picks the only container.
+  fake.on("POST", "/v1/pods/c1/exec", {.body = "{\"exitCode\":0}\n", .content_type = "application/x-ndjson"});
+  CommandResult plain = skiff({"exec", "c1", "ls", "-l"});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(json::parse(fake.requests().at(1).body), json::parse(R"({"command":["ls","-l"]})"));
+
+  fake.on(
+      "POST", "/v1/pods/web-2/exec",
+      {.status = 400,
+       .body =
+           R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"container nope is not valid for pod web-2","reason":"BadRequest","code":400})"});
+  CommandResult bad = skiff({"exec", "-c", "nope", "web-2", "--", "true"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.err, "error: container nope is not valid for pod web-2\n");
+
+  // A stream cut before the exit code (the daemon stopped) is an error, not exit 0.
+  fake.on("POST", "/v1/pods/web-3/exec",
+          {.body = "{\"output\":\"partial\\n\"}\n", .content_type = "application/x-ndjson"});
+  CommandResult cut = skiff({"exec", "web-3", "--", "true"});
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_EQ(cut.out, "partial\n");
+  EXPECT_NE(cut.err.find("before the command's exit code"), std::string::npos) << cut.err;
+
+  CommandResult missing = skiff({"exec", "web-1"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "error: exec: a COMMAND is required: skiff exec NAME [--] COMMAND [ARG...]\n");
 }
 
 TEST_F(SkiffBinary, PullPrintsPlainProgressOffATerminal) {
@@ -186,13 +246,56 @@ TEST_F(SkiffBinary, DescribeRolloutAndDeleteUseTheirRoutes) {
   EXPECT_EQ(x.out, "horizontalpodautoscaler.autoscaling \"web\" deleted\n");
 }
 
+TEST_F(SkiffBinary, InteractiveExecSpeaksFramesAfterTheUpgrade) {
+  using namespace std::string_literals;
+  FakeSkiffd fake(socket());
+  // The exec frames (docs/api.md "Interactive exec"): type, 4-byte big-endian length, payload.
+  std::string frames = "\x11\x00\x00\x00\x03hi\n"s + "\x12\x00\x00\x00\x05warn\n"s +
+                       "\x7f\x00\x00\x00\x01?"s +  // an unknown type is skipped
+                       "\x13\x00\x00\x00\x04\x00\x00\x00\x04"s;
+  fake.on("POST", "/v1/pods/web-1/exec", {.status = 101, .body = frames, .content_type = "x"});
+  CommandResult r = skiff({"exec", "-i", "web-1", "--", "cat"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_EQ(r.out, "hi\n");
+  EXPECT_EQ(r.err, "warn\n");
+  ASSERT_EQ(fake.requests().size(), 1u);
+  EXPECT_EQ(json::parse(fake.requests()[0].body), json::parse(R"({"command":["cat"],"stdin":true})"));
+
+  // The stream ends without an exit code: an error.
+  fake.on("POST", "/v1/pods/web-2/exec", {.status = 101, .body = "\x11\x00\x00\x00\x03hi\n"s});
+  CommandResult cut = skiff({"exec", "-i", "web-2", "--", "cat"});
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_EQ(cut.out, "hi\n");
+  EXPECT_EQ(cut.err, "error: exec: the stream ended before the command's exit code (did skiffd stop?)\n");
+
+  // An answer other than 101 is an error carrying its message.
+  fake.on(
+      "POST", "/v1/pods/web-3/exec",
+      {.status = 409,
+       .body =
+           R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"container \"main\" in pod \"web-3\" is not running","reason":"Conflict","code":409})"});
+  CommandResult conflict = skiff({"exec", "-t", "web-3", "ls"});
+  EXPECT_EQ(conflict.exit_code, 1);
+  EXPECT_EQ(conflict.err, "error: container \"main\" in pod \"web-3\" is not running\n");
+  EXPECT_EQ(json::parse(fake.requests().back().body), json::parse(R"({"command":["ls"],"tty":true})"));
+
+  // -it needs a terminal on stdin (here a pipe); nothing is sent.
+  size_t sent = fake.requests().size();
+  CommandResult it = skiff({"exec", "-it", "web-1", "--", "sh"});
+  EXPECT_EQ(it.exit_code, 1);
+  EXPECT_EQ(it.err, "error: exec: the input device is not a TTY (use -i without -t to pass piped input)\n");
+  EXPECT_EQ(fake.requests().size(), sent);
+
+  CommandResult down = skiff({"--socket", socket() + ".nope", "exec", "-i", "web-1", "cat"}, false);
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("cannot connect to skiffd at " + socket() + ".nope"), std::string::npos)
+      << down.err;
+}
+
 TEST_F(SkiffBinary, UnsupportedCommandsSaySo) {
   CommandResult it = skiff({"run", "-it", "busybox", "sh"});
   EXPECT_EQ(it.exit_code, 1);
   EXPECT_EQ(it.err, "error: interactive containers are not supported yet\n");
-  CommandResult exec = skiff({"exec", "web-1", "--", "ls"});
-  EXPECT_EQ(exec.exit_code, 1);
-  EXPECT_NE(exec.err.find("error: exec is not supported yet"), std::string::npos) << exec.err;
   CommandResult kind = skiff({"get", "replicasets"});
   EXPECT_EQ(kind.exit_code, 1);
   EXPECT_NE(kind.err.find("doesn't have a resource type \"replicasets\""), std::string::npos) << kind.err;

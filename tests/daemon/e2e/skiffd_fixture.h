@@ -71,7 +71,8 @@ class Skiffd : public ::testing::Test {
         {"runtimeRoot", dir_.path() + "/runtime"},
         {"cgroupParent", cgroup_parent_},
         {"network", {{"bridge", "skiffe2e0"}, {"subnet", "10.213.0.0/24"}, {"nftTable", "skiff_e2e"}}},
-        {"restartBackoff", {{"initial", "1s"}, {"max", "2s"}, {"resetAfter", "20s"}}}};
+        {"restartBackoff", {{"initial", "1s"}, {"max", "2s"}, {"resetAfter", "20s"}}},
+        {"metrics", {{"interval", "1s"}}}};
     std::ofstream(dir_.path() + "/config.json") << config.dump();
     start_daemon();
     auto imported =

@@ -6,6 +6,7 @@
 
 #include <grp.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -446,6 +447,45 @@ TEST_F(ServerTest, StopEndsOpenStreamsAndIdleConnections) {
   struct stat st {};
   EXPECT_NE(::stat(socket_.c_str(), &st), 0) << "stop() should remove the socket file";
   server->stop();  // idempotent
+}
+
+// An upgraded connection: the 101 head, then raw bytes both ways, bytes the client sent
+// early included; the connection closes when the handler returns.
+TEST_F(ServerTest, UpgradeHandsTheConnectionToTheHandler) {
+  Router r = echo_router();
+  r.post("/v1/echo", [](const Request& req, Response& res) {
+    if (req.header("upgrade") != "echo") return res.error(400, "upgrade expected");
+    Upgraded& up = res.upgrade("echo");
+    std::string got = up.take_buffered();
+    EXPECT_EQ(up.take_buffered(), "");
+    while (got.find('.') == std::string::npos) {
+      pollfd fds[2] = {{up.fd(), POLLIN, 0}, {up.stop_fd(), POLLIN, 0}};
+      if (::poll(fds, 2, 20000) <= 0 || fds[1].revents != 0) return;
+      char buf[256];
+      ssize_t n = ::read(up.fd(), buf, sizeof buf);
+      if (n < 0 && errno == EAGAIN) continue;
+      if (n <= 0) return;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    up.write("echo:" + req.body + ":" + got);
+  });
+  auto server = start(std::move(r));
+  ASSERT_TRUE(server);
+  auto fd = connect_raw(socket_);
+  // Part of the new protocol comes with the request, before the 101.
+  send_all(fd.get(),
+           "POST /v1/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n"
+           "Content-Length: 4\r\n\r\nbodyearly ");
+  std::string head = read_until(fd.get(), "\r\n\r\n");
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 101 Switching Protocols\r\n")) << head;
+  EXPECT_NE(head.find("Upgrade: echo\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Connection: Upgrade\r\n"), std::string::npos) << head;
+  send_all(fd.get(), "late.");
+  EXPECT_EQ(read_to_eof(fd.get()), "echo:body:early late.");
+
+  // A request that asked for no upgrade gets an ordinary answer on the same route.
+  CurlClient c(socket_);
+  EXPECT_EQ(c.request("POST", "/v1/echo", "x").status, 400);
 }
 
 TEST_F(ServerTest, AfterRequestHookSeesRoutePatterns) {
