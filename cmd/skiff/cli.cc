@@ -13,7 +13,8 @@ Result<json> Context::call(std::string_view method, std::string_view path,
   if (body) text = body->dump();
   auto r = client_.request(method, path, text);
   if (!r) return std::move(r).error();
-  if (!r->ok()) return Error(client::error_message(*r));
+  // A 404 keeps ENOENT, so a caller can tell "no such thing" from other failures.
+  if (!r->ok()) return Error(client::error_message(*r), r->status == 404 ? ENOENT : EIO);
   if (r->body.empty()) return json::object();
   auto j = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {

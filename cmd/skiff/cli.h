@@ -64,6 +64,8 @@ void print_json(const json& j);
 const json& list_items(const json& list);
 /// An error for a command the API cannot serve yet.
 common::Error not_supported(std::string_view what);
+/// Pulls `reference` for `skiff run` (progress on stderr, as podman run shows it).
+common::Status pull_for_run(Context& ctx, const std::string& reference);
 
 void add_image_commands(CLI::App& app, Dispatch& d);
 void add_container_commands(CLI::App& app, Dispatch& d);

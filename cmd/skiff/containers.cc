@@ -1,6 +1,7 @@
 // Single containers, as podman runs them: run, ps, stop, rm. (logs and exec serve pods and
 // containers alike: workloads.cc.)
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
@@ -41,6 +42,12 @@ Result<int> run(Context& ctx, RunFlags f, const std::vector<std::string>& words)
   auto body = container_request(f.opts, [](const char* k) { return std::getenv(k); });
   if (!body) return std::move(body).error();
   auto created = ctx.call("POST", "/v1/containers", *body);
+  // A missing image is pulled and the container asked for again, as podman run does.
+  if (!created && created.error().code() == ENOENT &&
+      created.error().message().find("image") != std::string::npos) {
+    if (auto pulled = pull_for_run(ctx, f.opts.image); !pulled) return std::move(pulled).error();
+    created = ctx.call("POST", "/v1/containers", *body);
+  }
   if (!created) return std::move(created).error();
   std::string name = str_at(*created, {"name"});
   if (f.detach) {

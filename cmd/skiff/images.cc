@@ -16,6 +16,7 @@ namespace skiff::cmd {
 
 using common::Error;
 using common::Result;
+using common::Status;
 
 namespace {
 
@@ -23,7 +24,7 @@ namespace {
 /// lines (a layer's start and its end) otherwise.
 class PullProgress {
  public:
-  explicit PullProgress(bool tty) : tty_(tty) {}
+  PullProgress(bool tty, std::FILE* out) : tty_(tty), out_(out) {}
 
   void update(const std::string& layer, int64_t bytes, int64_t total) {
     auto [it, added] = layers_.try_emplace(layer, Layer{});
@@ -35,12 +36,12 @@ class PullProgress {
       redraw();
       return;
     }
-    if (added) std::printf("Copying blob %s\n", short_digest(layer).c_str());
+    if (added) std::fprintf(out_, "Copying blob %s\n", short_digest(layer).c_str());
     if (!l.reported_done && total > 0 && bytes >= total) {
       l.reported_done = true;
-      std::printf("Copying blob %s done\n", short_digest(layer).c_str());
+      std::fprintf(out_, "Copying blob %s done\n", short_digest(layer).c_str());
     }
-    std::fflush(stdout);
+    std::fflush(out_);
   }
 
  private:
@@ -58,27 +59,29 @@ class PullProgress {
       out += "\r\x1b[2K" + progress_line(name, l.bytes, l.total, 30) + "\n";
     }
     drawn_ = order_.size();
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    std::fwrite(out.data(), 1, out.size(), out_);
+    std::fflush(out_);
   }
 
   bool tty_;
+  std::FILE* out_;
   std::map<std::string, Layer> layers_;
   std::vector<std::string> order_;
   size_t drawn_ = 0;
 };
 
 struct PullOptions {
-  std::string reference;
+  std::string reference{};
   bool tls_verify = true;
-  std::string platform;
+  std::string platform{};
 };
 
-Result<int> pull(Context& ctx, const PullOptions& o) {
+/// Pulls through skiffd, drawing progress on `out`; returns the image id.
+Result<std::string> pull_image(Context& ctx, const PullOptions& o, std::FILE* out, bool tty) {
   json body = {{"reference", o.reference}};
   if (!o.tls_verify) body["tlsVerify"] = false;
   if (!o.platform.empty()) body["platform"] = o.platform;
-  PullProgress progress(ctx.stdout_tty());
+  PullProgress progress(tty, out);
   std::optional<std::string> failure;
   std::string image_id;
   auto st = ctx.client().stream("POST", "/v1/images/pull", body.dump(), [&](std::string_view line) {
@@ -97,7 +100,13 @@ Result<int> pull(Context& ctx, const PullOptions& o) {
   if (failure) return Error(*failure);
   if (image_id.empty()) return Error("pull " + o.reference + ": skiffd ended the stream without a result");
   if (image_id.starts_with("sha256:")) image_id.erase(0, 7);
-  std::printf("%s\n", image_id.c_str());
+  return image_id;
+}
+
+Result<int> pull(Context& ctx, const PullOptions& o) {
+  auto id = pull_image(ctx, o, stdout, ctx.stdout_tty());
+  if (!id) return std::move(id).error();
+  std::printf("%s\n", id->c_str());
   return 0;
 }
 
@@ -160,6 +169,13 @@ Result<int> prune(Context& ctx) {
 }
 
 }  // namespace
+
+Status pull_for_run(Context& ctx, const std::string& reference) {
+  std::fprintf(stderr, "Trying to pull %s...\n", reference.c_str());
+  auto id = pull_image(ctx, {.reference = reference}, stderr, ::isatty(2) == 1);
+  if (!id) return std::move(id).error();
+  return {};
+}
 
 void add_image_commands(CLI::App& app, Dispatch& d) {
   auto po = std::make_shared<PullOptions>();

@@ -5,6 +5,7 @@
 
 #include "tests/daemon/e2e/skiffd_fixture.h"
 #include "tests/image/registry/local_registry.h"
+#include "tests/support/run_command.h"
 
 namespace skiff::e2e {
 namespace {
@@ -80,6 +81,24 @@ TEST_F(SkiffdPulls, AFailedPullBacksOffAndNeverDoesNotPull) {
   ASSERT_TRUE(eventually([&] { return waiting_reason("local-only") == "ErrImageNeverPull"; }))
       << api().get("/v1/pods").body << daemon_log();
   EXPECT_EQ(pod_events("local-only").find("Pulling"), std::string::npos);
+}
+
+TEST_F(SkiffdPulls, SkiffRunPullsAMissingImageFirst) {
+  std::string image = registry_->host() + "/pulled/busybox:1";
+  auto r = skiff::testing::run_command(
+      {SKIFF_BIN, "--socket", socket_, "run", "--rm", image, "echo", "pulled-ok"});
+  EXPECT_EQ(r.exit_code, 0) << r.err << daemon_log();
+  EXPECT_EQ(r.out, "pulled-ok\n");
+  EXPECT_NE(r.err.find("Trying to pull " + image), std::string::npos) << r.err;
+  // Once there, it is not pulled again.
+  r = skiff::testing::run_command({SKIFF_BIN, "--socket", socket_, "run", "--rm", image, "true"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  // An image no registry has: the pull's error, exit 1, nothing left behind.
+  r = skiff::testing::run_command({SKIFF_BIN, "--socket", socket_, "run", registry_->host() + "/no/such:1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no/such"), std::string::npos) << r.err;
+  EXPECT_TRUE(pods().empty());
 }
 
 }  // namespace
