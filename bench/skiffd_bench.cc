@@ -1,0 +1,1097 @@
+// skiffd side by side with podman (crun + conmon) in one run: scaling a Deployment of
+// busybox `sleep` pods, replacing a killed container, and what each pod costs in memory.
+// Numbers and ratios are printed as Markdown tables, never asserted (bench/README.md).
+//
+//   skiffd-bench [--pods N] [--footprint-pods N] [--samples N] [--bin DIR] [--source DIR]
+//                [--podman-network auto|bridge|none] [--no-podman] [--keep-log]      (root)
+//
+// 1. Scale: a Deployment of N pods (no resource requests, terminationGracePeriodSeconds 0)
+//    goes 0→N by one `PUT /v1/deployments/bench/scale`, timed until the API lists N pods
+//    Running with a pid; then N→0, until the API lists none. Against `podman run -d
+//    --runtime crun` N times in a loop (as a user's script does) and `podman rm -f -t 0` of
+//    each in a loop. skiffd's own CPU time (utime+stime) and the podman processes' (wait4)
+//    are shown too.
+// 2. Replacement: SIGKILL the container process of a Running replica that never restarted
+//    (restartCount 0: no backoff) and poll GET /v1/pods/NAME every 2 ms until the container
+//    runs again with a new pid. The monitor records the exit time (finishedAt, taken right
+//    after its waitpid) and the new container's start time (startedAt, right after the
+//    runtime's start) with nanoseconds, so exit→start is read from the pod status itself.
+// 3. Footprint: skiffd's RSS with 0 pods and with F pods (growth per pod), the RSS and PSS
+//    (/proc/PID/smaps_rollup) of every skiff-monitor at N and F pods, and conmon's for the
+//    N podman containers. Per-pod overhead = monitor PSS + daemon growth / F.
+//
+// Isolation: everything runs in a private network and mount namespace of the benchmark
+// (only `lo`, up; nothing leaves the machine), in a temp dir under /var/tmp, with cgroup
+// parents of its own. podman gets its own --root/--runroot/--tmpdir, containers.conf and
+// storage.conf, and runs in a child mount namespace where /dev/shm, /run and
+// /var/lib/containers are tmpfs of its own (its lock segment, netavark's IPAM, crun's
+// state, the blob-info cache) and /sys/fs/cgroup/unified/cgroup.controllers is hidden (crun
+// 1.8.1 refuses hybrid hosts otherwise; see runtime_run_bench.cc). Its containers get
+// nofile 1024 and nproc 4096 rlimits (podman's defaults for root are above this host's hard
+// limits). The image is scripts/make-busybox-image's, imported into skiffd over the API and
+// into podman's storage with `podman load`. On exit, also on failure or ^C: the deployment
+// is deleted through the API, skiffd stopped, podman's containers removed, leftovers
+// force-removed (runtime containers, mounts, cgroups), the temp dir deleted.
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+// <net/if.h> after the others: it clashes with <linux/if.h> pulled in by some headers.
+#include <net/if.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/daemon/http/http_client.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using skiff::daemon::http::testing::CurlClient;
+using Clock = std::chrono::steady_clock;
+
+volatile std::sig_atomic_t g_interrupted = 0;
+void on_signal(int) {
+  g_interrupted = 1;
+}
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void check_interrupted() {
+  if (g_interrupted) throw Failure("interrupted");
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// "2026-12-01T10:00:00.123456789Z" (skiff-monitor's timestamps) or without a fraction; UTC.
+std::optional<int64_t> parse_time_ns(const std::string& text) {
+  std::tm tm{};
+  int frac_start = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac_start) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t ns = int64_t{::timegm(&tm)} * 1'000'000'000;
+  size_t pos = static_cast<size_t>(frac_start);
+  if (pos < text.size() && text[pos] == '.') {
+    int64_t scale = 100'000'000;
+    for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
+      ns += (text[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return ns;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double mean(const std::vector<double>& v) {
+  if (v.empty()) return NAN;
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes and their memory
+
+struct CmdResult {
+  int status = -1;  ///< wait status
+  std::string output{};
+  double seconds = 0;
+  double cpu_seconds = 0;  ///< the command's and its waited-for children's user+system time
+  bool ok() const { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+};
+
+// Runs argv (PATH lookup) with stdin /dev/null and stdout+stderr to `output_file` (not a
+// pipe: podman's conmon outlives the command and could hold a pipe open), optionally in
+// the mount namespace `mnt_ns` and with `env` added.
+CmdResult run_cmd(const std::vector<std::string>& argv, const std::string& output_file, int mnt_ns = -1,
+                  const std::vector<std::string>& env = {}) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  CmdResult r;
+  auto start = Clock::now();
+  pid_t pid = ::fork();
+  if (pid < 0) throw Failure(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    if (mnt_ns >= 0 && ::setns(mnt_ns, CLONE_NEWNS) != 0) ::_exit(126);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::close_range(3, ~0U, 0);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  rusage usage{};
+  while (::wait4(pid, &r.status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  r.seconds = seconds_since(start);
+  r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  r.output = read_file(output_file);
+  return r;
+}
+
+std::string cmdline_of(pid_t pid) {
+  std::string raw = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(raw.begin(), raw.end(), '\0', ' ');
+  return raw;
+}
+
+std::vector<pid_t> find_processes(
+    const std::function<bool(const std::string& comm, const std::string&)>& match) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    pid_t pid = std::atoi(name.c_str());
+    std::string comm = read_file("/proc/" + name + "/comm");
+    if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    if (match(comm, cmdline_of(pid))) out.push_back(pid);
+  }
+  return out;
+}
+
+// "Key:   123 kB" fields of a /proc file, in KiB.
+std::map<std::string, double> kb_fields(const std::string& path) {
+  std::map<std::string, double> out;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos || line.find(" kB") == std::string::npos) continue;
+    out[line.substr(0, colon)] = std::atof(line.c_str() + colon + 1);
+  }
+  return out;
+}
+
+struct Memory {
+  double rss_kb = 0;
+  double pss_kb = 0;
+};
+
+Memory memory_of(pid_t pid) {
+  auto rollup = kb_fields("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  return {rollup["Rss"], rollup["Pss"]};
+}
+
+// utime + stime of one process (not its children), seconds.
+double cpu_seconds_of(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return NAN;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; in >> field; ++i) {
+    if (i == 14) utime = std::atof(field.c_str());
+    if (i == 15) {
+      stime = std::atof(field.c_str());
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+struct MemoryStats {
+  size_t count = 0;
+  double rss_median = NAN, pss_median = NAN, pss_mean = NAN, pss_sum = NAN;
+};
+
+MemoryStats memory_stats(const std::vector<pid_t>& pids) {
+  std::vector<double> rss, pss;
+  for (pid_t p : pids) {
+    Memory m = memory_of(p);
+    if (m.rss_kb <= 0) continue;  // exited meanwhile
+    rss.push_back(m.rss_kb);
+    pss.push_back(m.pss_kb);
+  }
+  MemoryStats s;
+  s.count = rss.size();
+  if (rss.empty()) return s;
+  s.rss_median = median(rss);
+  s.pss_median = median(pss);
+  s.pss_mean = mean(pss);
+  s.pss_sum = s.pss_mean * static_cast<double>(pss.size());
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Namespaces
+
+// A private network namespace (only lo, up) and mount namespace (our mounts stay ours).
+void isolate() {
+  if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
+    throw Failure(std::string("unshare (run as root): ") + std::strerror(errno));
+  if (::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    throw Failure(std::string("make / private: ") + std::strerror(errno));
+  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  bool up = sock >= 0 && ::ioctl(sock, SIOCGIFFLAGS, &ifr) == 0;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  up = up && ::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
+  if (sock >= 0) ::close(sock);
+  if (!up) throw Failure("cannot bring lo up");
+}
+
+// A child mount namespace for podman, kept alive by the returned fd: /dev/shm, /run and
+// /var/lib/containers are tmpfs of its own (podman's lock segment, netavark's IPAM, crun's
+// state, netns pins and the blob-info cache live there, not in the host's) and the unified hierarchy's
+// cgroup.controllers is hidden so that crun accepts this hybrid host.
+int make_podman_namespace() {
+  int ready[2], done[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(done, O_CLOEXEC) != 0) throw Failure("pipe");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(ready[0]);
+    ::close(done[1]);
+    char status = 'x';
+    if (::unshare(CLONE_NEWNS) == 0 && ::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+        ::mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=65536k") == 0) {
+      const char* controllers = "/sys/fs/cgroup/unified/cgroup.controllers";
+      status = (::access(controllers, F_OK) != 0 ||
+                ::mount("/dev/null", controllers, nullptr, MS_BIND, nullptr) == 0)
+                   ? 'y'
+                   : 'c';
+      // Rootful podman keeps state in /run whatever --root says: netavark's IPAM database
+      // (/run/containers/networks), crun's state (/run/crun), network namespace pins
+      // (/run/netns). A tmpfs of its own there, so the host's /run is never touched.
+      if (status == 'y' && ::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0)
+        status = 'r';
+      std::error_code ec;
+      for (const char* d : {"/run/containers/networks", "/run/crun", "/run/netns", "/run/lock"})
+        if (status == 'y' && !fs::create_directories(d, ec) && ec) status = 'd';
+      // `podman load` writes the blob-info cache of /var/lib/containers/cache whatever --root
+      // says: a tmpfs there too (over /var/lib when the host has no /var/lib/containers).
+      const char* var_lib = fs::exists("/var/lib/containers", ec) ? "/var/lib/containers" : "/var/lib";
+      if (status == 'y' && ::mount("tmpfs", var_lib, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") != 0)
+        status = 'v';
+    }
+    (void)!::write(ready[1], &status, 1);
+    char c;
+    (void)!::read(done[0], &c, 1);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(done[0]);
+  char status = 0;
+  (void)!::read(ready[0], &status, 1);
+  int fd =
+      status == 'y' ? ::open(("/proc/" + std::to_string(pid) + "/ns/mnt").c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  ::close(ready[0]);
+  ::close(done[1]);
+  ::waitpid(pid, nullptr, 0);
+  if (fd < 0) throw Failure(std::string("podman's mount namespace: setup step ") + status);
+  return fd;
+}
+
+// Mount points under `prefix` in mountinfo `file`, deepest first.
+std::vector<std::string> mounts_under(const std::string& file, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::istringstream in(read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string skip, target;
+    fields >> skip >> skip >> skip >> skip >> target;
+    if (target.rfind(prefix, 0) == 0) out.push_back(target);
+  }
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+void remove_cgroup_tree(const std::string& relative) {
+  std::error_code ec;
+  for (const auto& controller : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+    fs::path parent = controller.path() / relative;
+    if (!fs::exists(parent, ec)) continue;
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::recursive_directory_iterator(parent, ec))
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+    std::sort(dirs.rbegin(), dirs.rend());
+    for (const auto& d : dirs) ::rmdir(d.c_str());
+    if (::rmdir(parent.c_str()) != 0 && errno != ENOENT)
+      std::fprintf(stderr, "warning: cannot remove %s: %s\n", parent.c_str(), std::strerror(errno));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// skiffd
+
+struct PodView {
+  std::string name;
+  bool running = false;  ///< phase Running, every container running with a pid
+  bool terminating = false;
+  int64_t pid = 0;
+  int restarts = 0;
+  std::string started_at{};
+  std::string last_finished_at{};
+};
+
+class Skiffd {
+ public:
+  Skiffd(std::string work, std::string bin) : work_(std::move(work)), bin_(std::move(bin)) {
+    root_ = work_ + "/skiffd/root";
+    run_root_ = work_ + "/skiffd/run";
+    runtime_root_ = work_ + "/skiffd/runtime";
+    socket_ = run_root_ + "/skiff.sock";
+    cgroup_parent_ = "skiffd-bench-" + std::to_string(::getpid());
+    fs::create_directories(work_ + "/skiffd");
+  }
+
+  void start() {
+    json config = {
+        {"runtimeRoot", runtime_root_},
+        {"cgroupParent", cgroup_parent_},
+        // A /22: room for the footprint run's pods.
+        {"network", {{"bridge", "skiffbench0"}, {"subnet", "10.214.0.0/22"}, {"nftTable", "skiff_bench"}}}};
+    std::ofstream(work_ + "/skiffd/config.json") << config.dump();
+    std::string log = work_ + "/skiffd/skiffd.log";
+    std::string binary = bin_ + "/skiffd";
+    pid_ = ::fork();
+    if (pid_ < 0) throw Failure("fork skiffd");
+    if (pid_ == 0) {
+      ::signal(SIGINT, SIG_IGN);  // ^C reaches the benchmark, which stops skiffd in order
+      ::signal(SIGTERM, SIG_DFL);
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::string config_file = work_ + "/skiffd/config.json";
+      ::execl(binary.c_str(), "skiffd", "--root", root_.c_str(), "--run-root", run_root_.c_str(), "--socket",
+              socket_.c_str(), "--config", config_file.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (true) {
+      check_interrupted();
+      if (fs::exists(socket_) && api().get("/v1/healthz").status == 200) break;
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        throw Failure("skiffd exited at start:\n" + log_text());
+      }
+      if (Clock::now() > deadline) throw Failure("skiffd does not answer:\n" + log_text());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  const std::string& runtime_root() const { return runtime_root_; }
+  std::string log_text() const { return read_file(work_ + "/skiffd/skiffd.log"); }
+
+  CurlClient& api() {
+    if (!client_) client_ = std::make_unique<CurlClient>(socket_);
+    return *client_;
+  }
+
+  json request(const std::string& method, const std::string& target, const std::string& body = "") {
+    auto reply = api().request(method, target, body);
+    if (reply.status < 200 || reply.status >= 300)
+      throw Failure(method + " " + target + ": " + std::to_string(reply.status) + " " + reply.body);
+    return json::parse(reply.body);
+  }
+
+  void import_image(const std::string& layout) {
+    request("POST", "/v1/images/import", json{{"path", layout}, {"name", "busybox:latest"}}.dump());
+  }
+
+  void apply_deployment(int replicas) {
+    json container = {{"name", "sleep"}, {"image", "busybox"}, {"command", {"sleep", "1000000"}}};
+    json labels = {{"app", "bench"}};
+    json spec = {{"replicas", replicas},
+                 {"selector", {{"matchLabels", labels}}},
+                 {"template",
+                  {{"metadata", {{"labels", labels}}},
+                   {"spec", {{"terminationGracePeriodSeconds", 0}, {"containers", {container}}}}}}};
+    json deployment = {
+        {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", "bench"}}}, {"spec", spec}};
+    request("POST", "/v1/apply", json{{"fileName", "bench.json"}, {"content", deployment.dump()}}.dump());
+    applied_ = true;
+  }
+
+  void scale(int replicas) {
+    request("PUT", "/v1/deployments/bench/scale", json{{"replicas", replicas}}.dump());
+  }
+
+  std::vector<PodView> pods() {
+    auto reply = api().get("/v1/pods");
+    if (reply.status != 200)
+      throw Failure("GET /v1/pods: " + std::to_string(reply.status) + " " + reply.body);
+    json list = json::parse(reply.body);
+    std::vector<PodView> out;
+    for (const auto& p : list["items"]) out.push_back(view(p));
+    return out;
+  }
+
+  std::optional<PodView> pod(const std::string& name) {
+    auto reply = api().get("/v1/pods/" + name);
+    if (reply.status != 200) return std::nullopt;
+    return view(json::parse(reply.body));
+  }
+
+  // Waits (polling every `poll`) until `done(pods)`; throws after `timeout`.
+  void wait_pods(const std::function<bool(const std::vector<PodView>&)>& done, std::chrono::milliseconds poll,
+                 std::chrono::seconds timeout, const std::string& what) {
+    auto deadline = Clock::now() + timeout;
+    while (!done(pods())) {
+      check_interrupted();
+      if (Clock::now() > deadline) throw Failure("timed out waiting for " + what);
+      std::this_thread::sleep_for(poll);
+    }
+  }
+
+  static size_t running_count(const std::vector<PodView>& pods) {
+    return static_cast<size_t>(std::count_if(pods.begin(), pods.end(),
+                                             [](const PodView& p) { return p.running && !p.terminating; }));
+  }
+
+  std::vector<pid_t> monitors() const {
+    const std::string marker = "--runtime-root " + runtime_root_ + " ";
+    // The monitor re-executes itself through /proc/self/exe (its comm is "exe"): match its
+    // argv, watch mode, this daemon's runtime root.
+    return find_processes([&](const std::string&, const std::string& cmdline) {
+      return cmdline.rfind("skiff-monitor --mode watch ", 0) == 0 &&
+             cmdline.find(marker) != std::string::npos;
+    });
+  }
+
+  // Deletes the deployment through the API (so the daemon releases containers, mounts,
+  // cgroups and addresses properly), stops skiffd, then force-removes any leftover.
+  void shutdown() {
+    if (pid_ > 0 && applied_) {
+      try {
+        api().request("DELETE", "/v1/deployments/bench");
+        wait_pods([](const std::vector<PodView>& p) { return p.empty(); }, std::chrono::milliseconds(100),
+                  std::chrono::seconds(120), "the pods to go");
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "warning: deleting the deployment: %s\n", e.what());
+      }
+    }
+    client_.reset();
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      auto deadline = Clock::now() + std::chrono::seconds(30);
+      int status = 0;
+      while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (Clock::now() > deadline) {
+          ::kill(pid_, SIGKILL);
+          ::waitpid(pid_, &status, 0);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      pid_ = 0;
+    }
+    force_clean();
+  }
+
+ private:
+  static PodView view(const json& p) {
+    PodView v;
+    v.name = p["metadata"].value("name", "");
+    v.terminating = p["metadata"].contains("deletionTimestamp");
+    const json& status = p.contains("status") ? p["status"] : json::object();
+    bool all_running = status.value("phase", "") == "Running" && status.contains("containerStatuses") &&
+                       !status["containerStatuses"].empty();
+    if (status.contains("containerStatuses")) {
+      for (const auto& cs : status["containerStatuses"]) {
+        bool running = cs.contains("state") && cs["state"].contains("running") && cs.value("pid", 0) > 0;
+        all_running = all_running && running;
+        if (v.pid == 0) {
+          v.pid = cs.value("pid", int64_t{0});
+          v.restarts = cs.value("restartCount", 0);
+          if (running) v.started_at = cs["state"]["running"].value("startedAt", "");
+          if (cs.contains("lastState") && cs["lastState"].contains("terminated"))
+            v.last_finished_at = cs["lastState"]["terminated"].value("finishedAt", "");
+        }
+      }
+    }
+    v.running = all_running;
+    return v;
+  }
+
+  void force_clean() {
+    std::error_code ec;
+    int leftovers = 0;
+    for (const auto& e : fs::directory_iterator(runtime_root_, ec)) {
+      std::string id = e.path().filename();
+      if (id.empty() || id.front() == '@') continue;
+      ++leftovers;
+      run_cmd({bin_ + "/skiff-runtime", "--root", runtime_root_, "delete", "-f", id}, work_ + "/cleanup.out");
+    }
+    if (leftovers > 0) std::fprintf(stderr, "warning: force-removed %d leftover containers\n", leftovers);
+    for (const auto& m : mounts_under("/proc/self/mountinfo", work_ + "/skiffd/"))
+      ::umount2(m.c_str(), MNT_DETACH);
+    remove_cgroup_tree(cgroup_parent_);
+  }
+
+  std::string work_, bin_, root_, run_root_, runtime_root_, socket_, cgroup_parent_;
+  pid_t pid_ = 0;
+  bool applied_ = false;
+  std::unique_ptr<CurlClient> client_;
+};
+
+// ---------------------------------------------------------------------------------------
+// podman
+
+class Podman {
+ public:
+  explicit Podman(std::string work) : work_(std::move(work)) {
+    dir_ = work_ + "/podman";
+    cgroup_parent_ = "skiffd-bench-podman-" + std::to_string(::getpid());
+    for (const char* d : {"root", "runroot", "tmp", "networks"}) fs::create_directories(dir_ + "/" + d);
+    std::ofstream(dir_ + "/containers.conf") << "[containers]\n"
+                                                "log_driver = \"k8s-file\"\n"
+                                                "[engine]\n"
+                                                "cgroup_manager = \"cgroupfs\"\n"
+                                                "events_logger = \"none\"\n"
+                                                "runtime = \"crun\"\n"
+                                                "tmp_dir = \""
+                                             << dir_
+                                             << "/tmp\"\n"
+                                                "[network]\n"
+                                                "network_backend = \"netavark\"\n"
+                                                "network_config_dir = \""
+                                             << dir_ << "/networks\"\n";
+    std::ofstream(dir_ + "/storage.conf") << "[storage]\ndriver = \"overlay\"\ngraphroot = \"" << dir_
+                                          << "/root\"\nrunroot = \"" << dir_ << "/runroot\"\n";
+    ns_ = make_podman_namespace();
+  }
+
+  CmdResult podman(std::vector<std::string> args) {
+    std::vector<std::string> argv{
+        "podman",    "--root", dir_ + "/root",     "--runroot", dir_ + "/runroot",  "--tmpdir", dir_ + "/tmp",
+        "--runtime", "crun",   "--cgroup-manager", "cgroupfs",  "--events-backend", "none"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_cmd(argv, dir_ + "/cmd.out", ns_,
+                   {"CONTAINERS_CONF=" + dir_ + "/containers.conf",
+                    "CONTAINERS_STORAGE_CONF=" + dir_ + "/storage.conf"});
+  }
+
+  void load(const std::string& layout) {
+    // As an oci-archive: podman names an OCI directory after its path, which mkdtemp's
+    // capitals make an invalid reference.
+    auto tar = run_cmd({"tar", "-C", layout, "-cf", dir_ + "/busybox.tar", "."}, dir_ + "/cmd.out");
+    if (!tar.ok()) throw Failure("tar: " + tar.output);
+    auto r = podman({"load", "-i", dir_ + "/busybox.tar"});
+    if (!r.ok()) throw Failure("podman load: " + r.output);
+    auto tag = podman({"tag", image_id(r.output), "localhost/busybox:latest"});
+    if (!tag.ok()) throw Failure("podman tag: " + tag.output);
+  }
+
+  // Chooses the network: podman's default bridge (netavark) if a container starts on it in
+  // this namespace, else none. Returns a note for the report.
+  std::string choose_network(const std::string& wanted) {
+    if (wanted != "none") {
+      auto r = run_container("skb-probe", "podman");
+      remove_container("skb-probe");
+      if (r.ok()) {
+        network_ = "podman";
+        return "podman's default bridge network (netavark, in the benchmark's network namespace)";
+      }
+      if (wanted == "bridge") throw Failure("podman run on the default bridge failed: " + r.output);
+      std::fprintf(stderr, "podman on its bridge network failed, using --network none:\n%s\n",
+                   r.output.c_str());
+    }
+    network_ = "none";
+    return "--network none (podman's bridge did not work here)";
+  }
+
+  CmdResult run_container(const std::string& name, const std::string& network = "") {
+    // Explicit rlimits: podman's defaults for root (nofile 1048576, nproc 4194304) are above
+    // this host's hard limits and crun may not raise them (no CAP_SYS_RESOURCE here).
+    return podman({"run", "-d", "--pull", "never", "--name", name, "--network",
+                   network.empty() ? network_ : network, "--cgroup-parent", "/" + cgroup_parent_, "--ulimit",
+                   "nofile=1024:1024", "--ulimit", "nproc=4096:4096", "localhost/busybox:latest", "sleep",
+                   "1000000"});
+  }
+
+  CmdResult remove_container(const std::string& name) { return podman({"rm", "-f", "-t", "0", name}); }
+
+  std::vector<pid_t> conmons() const {
+    const std::string marker = dir_ + "/";
+    return find_processes([&](const std::string& comm, const std::string& cmdline) {
+      return comm == "conmon" && cmdline.find(marker) != std::string::npos;
+    });
+  }
+
+  void shutdown() {
+    if (ns_ < 0) return;
+    auto r = podman({"rm", "-a", "-f", "-t", "0"});
+    if (!r.ok()) std::fprintf(stderr, "warning: podman rm -a: %s\n", r.output.c_str());
+    // Whatever podman left mounted in its namespace (storage, shm), then the namespace.
+    pid_t child = ::fork();
+    if (child == 0) {
+      if (::setns(ns_, CLONE_NEWNS) != 0) ::_exit(1);
+      for (const auto& m : mounts_under("/proc/self/mountinfo", dir_ + "/")) ::umount2(m.c_str(), MNT_DETACH);
+      ::_exit(0);
+    }
+    ::waitpid(child, nullptr, 0);
+    for (pid_t p : conmons()) std::fprintf(stderr, "warning: conmon %d still runs\n", p);
+    ::close(ns_);
+    ns_ = -1;
+    remove_cgroup_tree(cgroup_parent_);
+  }
+
+  const std::string& network() const { return network_; }
+
+ private:
+  static std::string image_id(const std::string& load_output) {
+    // "Loaded image(s): sha256:…" or "Loaded image: …"
+    size_t colon = load_output.rfind("Loaded image");
+    if (colon == std::string::npos) throw Failure("podman load said: " + load_output);
+    colon = load_output.find(": ", colon);
+    std::string id = load_output.substr(colon + 2);
+    id = id.substr(0, id.find_first_of("\n, "));
+    if (id.rfind("sha256:", 0) == 0) id = id.substr(7);
+    return id;
+  }
+
+  std::string work_, dir_, cgroup_parent_, network_ = "podman";
+  int ns_ = -1;
+};
+
+// ---------------------------------------------------------------------------------------
+
+struct Options {
+  int pods = 50;
+  int footprint_pods = 200;
+  int samples = 20;
+  std::string bin{};
+  std::string source = SKIFF_SOURCE_DIR;
+  std::string podman_network = "auto";
+  bool podman = true;
+  bool keep_log = false;
+};
+
+struct Results {
+  // scale
+  double skiff_up = NAN, skiff_up_started = NAN, skiff_down = NAN, skiff_up_cpu = NAN, skiff_down_cpu = NAN;
+  double podman_up = NAN, podman_down = NAN, podman_up_cpu = NAN, podman_down_cpu = NAN;
+  double skiff_big_up = NAN, skiff_big_down = NAN, skiff_big_up_cpu = NAN, skiff_big_down_cpu = NAN;
+  // replacement, ms
+  std::vector<double> kill_to_exit{}, exit_to_start{}, kill_to_start{}, kill_to_api{};
+  // footprint, KiB
+  double daemon_rss_0 = NAN, daemon_pss_0 = NAN, daemon_rss_n = NAN, daemon_rss_f = NAN, daemon_pss_f = NAN;
+  double daemon_rss_after = NAN;
+  MemoryStats monitors_n{}, monitors_f{}, conmons_n{};
+  std::string podman_network{};
+  std::string load_start{}, load_end{};
+  std::vector<double> up_quarters{}, big_up_quarters{};
+};
+
+std::string load_average() {
+  double load[3] = {NAN, NAN, NAN};
+  (void)::getloadavg(load, 3);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f %.2f %.2f", load[0], load[1], load[2]);
+  return buf;
+}
+
+void print_results(const Options& o, const Results& r) {
+  auto ratio = [](double a, double b) { return std::isnan(a) || std::isnan(b) || b == 0 ? NAN : a / b; };
+  auto num = [](double v, int decimals) {
+    if (std::isnan(v)) return std::string("–");
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return std::string(buf);
+  };
+  std::printf("\n%ld CPUs; load average %s at the start, %s at the end.\n", ::sysconf(_SC_NPROCESSORS_ONLN),
+              r.load_start.c_str(), r.load_end.c_str());
+  std::printf("\n## Scaling busybox `sleep` pods (s; CPU s of skiffd / of the podman processes)\n\n");
+  std::printf(
+      "| step | skiff | podman + crun | skiff / podman | CPU skiffd | CPU podman "
+      "|\n|---|---:|---:|---:|---:|---:|\n");
+  std::printf("| 0→%d, until all Running with a pid in the API | %s | %s | **%s** | %s | %s |\n", o.pods,
+              num(r.skiff_up, 2).c_str(), num(r.podman_up, 2).c_str(),
+              num(ratio(r.skiff_up, r.podman_up), 2).c_str(), num(r.skiff_up_cpu, 2).c_str(),
+              num(r.podman_up_cpu, 2).c_str());
+  std::printf("| 0→%d, until the last container started (its startedAt) | %s | | | | |\n", o.pods,
+              num(r.skiff_up_started, 2).c_str());
+  std::printf("| %d→0, until gone | %s | %s | **%s** | %s | %s |\n", o.pods, num(r.skiff_down, 2).c_str(),
+              num(r.podman_down, 2).c_str(), num(ratio(r.skiff_down, r.podman_down), 2).c_str(),
+              num(r.skiff_down_cpu, 2).c_str(), num(r.podman_down_cpu, 2).c_str());
+  std::printf("| 0→%d (footprint run) | %s | | | %s | |\n", o.footprint_pods, num(r.skiff_big_up, 2).c_str(),
+              num(r.skiff_big_up_cpu, 2).c_str());
+  std::printf("| %d→0 (footprint run) | %s | | | %s | |\n", o.footprint_pods,
+              num(r.skiff_big_down, 2).c_str(), num(r.skiff_big_down_cpu, 2).c_str());
+  auto quarters = [&](int n, const std::vector<double>& q) {
+    if (q.size() != 4) return;
+    std::printf(
+        "\n0→%d: containers %d, %d, %d and %d started %.2f, %.2f, %.2f and %.2f s after the request.\n", n,
+        n / 4, n / 2, 3 * n / 4, n, q[0], q[1], q[2], q[3]);
+  };
+  quarters(o.pods, r.up_quarters);
+  quarters(o.footprint_pods, r.big_up_quarters);
+  std::printf(
+      "\npodman: `podman run -d --runtime crun` then `podman rm -f -t 0`, one container at a time; "
+      "network: %s.\n",
+      r.podman_network.c_str());
+
+  std::printf("\n## Replacing a SIGKILLed container (%zu pods with restartCount 0; ms)\n\n",
+              r.exit_to_start.size());
+  std::printf("| interval | median | p90 | max |\n|---|---:|---:|---:|\n");
+  auto row = [&](const char* what, const std::vector<double>& v) {
+    std::printf("| %s | %s | %s | %s |\n", what, num(median(v), 1).c_str(),
+                num(percentile(v, 0.9), 1).c_str(),
+                num(v.empty() ? NAN : *std::max_element(v.begin(), v.end()), 1).c_str());
+  };
+  row("kill → exit recorded by skiff-monitor (finishedAt)", r.kill_to_exit);
+  row("**exit → new container started (startedAt − finishedAt)**", r.exit_to_start);
+  row("kill → new container started", r.kill_to_start);
+  row("kill → Running with the new pid in the API (2 ms polls)", r.kill_to_api);
+
+  std::printf("\n## Footprint (KiB)\n\n");
+  std::printf("| what | skiff | podman |\n|---|---:|---:|\n");
+  std::printf("| daemon RSS, 0 pods (PSS) | %s (%s) | no daemon |\n", num(r.daemon_rss_0, 0).c_str(),
+              num(r.daemon_pss_0, 0).c_str());
+  std::printf("| daemon RSS, %d pods | %s | |\n", o.pods, num(r.daemon_rss_n, 0).c_str());
+  std::printf("| daemon RSS, %d pods (PSS) | %s (%s) | |\n", o.footprint_pods, num(r.daemon_rss_f, 0).c_str(),
+              num(r.daemon_pss_f, 0).c_str());
+  std::printf("| daemon RSS, back at 0 pods | %s | |\n", num(r.daemon_rss_after, 0).c_str());
+  double growth = (r.daemon_rss_f - r.daemon_rss_0) / o.footprint_pods;
+  std::printf("| daemon growth per pod (RSS at %d − at 0) / %d | %s | |\n", o.footprint_pods,
+              o.footprint_pods, num(growth, 1).c_str());
+  std::printf("| monitor RSS, median, %d containers | %s (skiff-monitor ×%zu) | %s (conmon ×%zu) |\n", o.pods,
+              num(r.monitors_n.rss_median, 0).c_str(), r.monitors_n.count,
+              num(r.conmons_n.rss_median, 0).c_str(), r.conmons_n.count);
+  std::printf("| monitor PSS, mean, %d containers | %s | %s |\n", o.pods,
+              num(r.monitors_n.pss_mean, 0).c_str(), num(r.conmons_n.pss_mean, 0).c_str());
+  std::printf("| monitor RSS, median, %d containers | %s (×%zu) | |\n", o.footprint_pods,
+              num(r.monitors_f.rss_median, 0).c_str(), r.monitors_f.count);
+  std::printf("| monitor PSS, mean, %d containers | %s | |\n", o.footprint_pods,
+              num(r.monitors_f.pss_mean, 0).c_str());
+  std::printf(
+      "| **per-pod overhead** (monitor PSS + daemon growth per pod) at %d pods | **%s** | %s (conmon PSS at "
+      "%d) |\n",
+      o.footprint_pods, num(r.monitors_f.pss_mean + growth, 0).c_str(), num(r.conmons_n.pss_mean, 0).c_str(),
+      o.pods);
+  std::printf(
+      "\nPSS: /proc/PID/smaps_rollup; kernel memory (cgroups, namespaces, veths, overlay mounts) "
+      "is not counted on either side.\n");
+  std::fflush(stdout);
+}
+
+std::string self_dir() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : self.parent_path().string();
+}
+
+void run(const Options& o, const std::string& work, Results& r) {
+  std::fprintf(stderr, "building the busybox image...\n");
+  std::string layout = work + "/busybox";
+  auto made =
+      run_cmd({"/bin/bash", o.source + "/scripts/make-busybox-image", layout}, work + "/make-image.out");
+  if (!made.ok()) throw Failure("make-busybox-image: " + made.output);
+
+  Skiffd skiffd(work, o.bin);
+  std::unique_ptr<Podman> podman;
+  auto cleanup = [&] {
+    std::fprintf(stderr, "cleaning up...\n");
+    skiffd.shutdown();
+    if (podman) podman->shutdown();
+  };
+  try {
+    std::fprintf(stderr, "starting skiffd...\n");
+    skiffd.start();
+    skiffd.import_image(layout);
+    skiffd.apply_deployment(0);
+    if (o.podman) {
+      std::fprintf(stderr, "preparing podman...\n");
+      podman = std::make_unique<Podman>(work);
+      podman->load(layout);
+      r.podman_network = podman->choose_network(o.podman_network);
+    }
+
+    // Warm-up on both sides: the first container creates bridges and fills caches.
+    skiffd.scale(1);
+    skiffd.wait_pods([](const auto& p) { return Skiffd::running_count(p) == 1; },
+                     std::chrono::milliseconds(20), std::chrono::seconds(60), "the warm-up pod");
+    skiffd.scale(0);
+    skiffd.wait_pods([](const auto& p) { return p.empty(); }, std::chrono::milliseconds(20),
+                     std::chrono::seconds(60), "the warm-up pod to go");
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    Memory daemon0 = memory_of(skiffd.pid());
+    r.daemon_rss_0 = daemon0.rss_kb;
+    r.daemon_pss_0 = daemon0.pss_kb;
+
+    // 1. skiff 0→N, replacement, N→0. Listing N pods costs the daemon too: poll less often
+    // when there are many (the startedAt column does not depend on the polling).
+    auto poll_interval = [](int n) { return std::chrono::milliseconds(std::clamp(n / 2, 20, 100)); };
+    // `started`: when the last container started; `quarters`: when the containers
+    // number n/4, n/2, 3n/4 and n started (s after the request), to show the rate's drift.
+    auto scale_timed = [&](int n, double& up, double& up_cpu, double* started,
+                           std::vector<double>* quarters) {
+      std::fprintf(stderr, "skiffd: 0→%d...\n", n);
+      double cpu0 = cpu_seconds_of(skiffd.pid());
+      int64_t t0_real = realtime_ns();
+      auto t0 = Clock::now();
+      skiffd.scale(n);
+      skiffd.wait_pods([&](const auto& p) { return Skiffd::running_count(p) == static_cast<size_t>(n); },
+                       poll_interval(n), std::chrono::seconds(600), "the pods to run");
+      up = seconds_since(t0);
+      up_cpu = cpu_seconds_of(skiffd.pid()) - cpu0;
+      std::vector<double> times;
+      for (const auto& p : skiffd.pods())
+        if (auto t = parse_time_ns(p.started_at)) times.push_back(static_cast<double>(*t - t0_real) / 1e9);
+      std::sort(times.begin(), times.end());
+      if (started && !times.empty()) *started = times.back();
+      if (quarters && !times.empty())
+        for (int q = 1; q <= 4; ++q)
+          quarters->push_back(times[std::min(times.size(), static_cast<size_t>(n) * q / 4) - 1]);
+    };
+    auto scale_down_timed = [&](int n, double& down, double& down_cpu) {
+      std::fprintf(stderr, "skiffd: %d→0...\n", n);
+      double cpu0 = cpu_seconds_of(skiffd.pid());
+      auto t0 = Clock::now();
+      skiffd.scale(0);
+      skiffd.wait_pods([](const auto& p) { return p.empty(); }, poll_interval(n), std::chrono::seconds(600),
+                       "the pods to go");
+      down = seconds_since(t0);
+      down_cpu = cpu_seconds_of(skiffd.pid()) - cpu0;
+    };
+
+    scale_timed(o.pods, r.skiff_up, r.skiff_up_cpu, &r.skiff_up_started, &r.up_quarters);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    r.monitors_n = memory_stats(skiffd.monitors());
+    r.daemon_rss_n = memory_of(skiffd.pid()).rss_kb;
+
+    std::fprintf(stderr, "replacement latency, %d samples...\n", o.samples);
+    std::set<std::string> used;
+    for (int i = 0; i < o.samples; ++i) {
+      check_interrupted();
+      std::optional<PodView> victim;
+      for (const auto& p : skiffd.pods())
+        if (p.running && !p.terminating && p.restarts == 0 && !used.count(p.name)) {
+          victim = p;
+          break;
+        }
+      if (!victim) break;
+      used.insert(victim->name);
+      int64_t kill_ns = realtime_ns();
+      if (::kill(static_cast<pid_t>(victim->pid), SIGKILL) != 0)
+        throw Failure("kill " + std::to_string(victim->pid) + ": " + std::strerror(errno));
+      auto deadline = Clock::now() + std::chrono::seconds(30);
+      std::optional<PodView> now;
+      while (true) {
+        now = skiffd.pod(victim->name);
+        if (now && now->running && now->pid != victim->pid && now->restarts >= 1) break;
+        check_interrupted();
+        if (Clock::now() > deadline) throw Failure("pod " + victim->name + " was not replaced");
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      int64_t seen_ns = realtime_ns();
+      auto finished = parse_time_ns(now->last_finished_at);
+      auto started = parse_time_ns(now->started_at);
+      if (!finished || !started)
+        throw Failure("pod " + victim->name + ": no finishedAt/startedAt in its status");
+      r.kill_to_exit.push_back(static_cast<double>(*finished - kill_ns) / 1e6);
+      r.exit_to_start.push_back(static_cast<double>(*started - *finished) / 1e6);
+      r.kill_to_start.push_back(static_cast<double>(*started - kill_ns) / 1e6);
+      r.kill_to_api.push_back(static_cast<double>(seen_ns - kill_ns) / 1e6);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // one at a time, settled
+    }
+
+    scale_down_timed(o.pods, r.skiff_down, r.skiff_down_cpu);
+
+    // 2. podman run ×N, conmon's memory, rm ×N.
+    if (podman) {
+      std::fprintf(stderr, "podman: %d × run -d...\n", o.pods);
+      double cpu = 0;
+      auto t0 = Clock::now();
+      for (int i = 0; i < o.pods; ++i) {
+        check_interrupted();
+        auto c = podman->run_container("skb-" + std::to_string(i));
+        if (!c.ok()) throw Failure("podman run: " + c.output);
+        cpu += c.cpu_seconds;
+      }
+      r.podman_up = seconds_since(t0);
+      r.podman_up_cpu = cpu;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      r.conmons_n = memory_stats(podman->conmons());
+      std::fprintf(stderr, "podman: %d × rm -f...\n", o.pods);
+      cpu = 0;
+      t0 = Clock::now();
+      for (int i = 0; i < o.pods; ++i) {
+        check_interrupted();
+        auto c = podman->remove_container("skb-" + std::to_string(i));
+        if (!c.ok()) throw Failure("podman rm: " + c.output);
+        cpu += c.cpu_seconds;
+      }
+      r.podman_down = seconds_since(t0);
+      r.podman_down_cpu = cpu;
+    }
+
+    // 3. Footprint at F pods.
+    scale_timed(o.footprint_pods, r.skiff_big_up, r.skiff_big_up_cpu, nullptr, &r.big_up_quarters);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    Memory daemon_f = memory_of(skiffd.pid());
+    r.daemon_rss_f = daemon_f.rss_kb;
+    r.daemon_pss_f = daemon_f.pss_kb;
+    r.monitors_f = memory_stats(skiffd.monitors());
+    scale_down_timed(o.footprint_pods, r.skiff_big_down, r.skiff_big_down_cpu);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    r.daemon_rss_after = memory_of(skiffd.pid()).rss_kb;
+  } catch (...) {
+    std::string log = skiffd.log_text();
+    if (!log.empty()) {
+      size_t from = log.size() > 4000 ? log.size() - 4000 : 0;
+      std::fprintf(stderr, "--- end of skiffd's log ---\n%s\n---\n", log.c_str() + from);
+    }
+    cleanup();
+    throw;
+  }
+  if (o.keep_log) std::fprintf(stderr, "--- skiffd's log ---\n%s---\n", skiffd.log_text().c_str());
+  cleanup();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  o.bin = self_dir();
+  auto usage = [] {
+    std::fprintf(stderr,
+                 "usage: skiffd-bench [--pods N] [--footprint-pods N] [--samples N] [--bin DIR|SKIFFD]\n"
+                 "                    [--source DIR] [--podman-network auto|bridge|none] [--no-podman] "
+                 "[--keep-log]\n");
+    return 2;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (arg == "--pods") {
+      o.pods = std::atoi(value().c_str());
+    } else if (arg == "--footprint-pods") {
+      o.footprint_pods = std::atoi(value().c_str());
+    } else if (arg == "--samples") {
+      o.samples = std::atoi(value().c_str());
+    } else if (arg == "--bin") {
+      o.bin = value();
+      if (fs::is_regular_file(o.bin)) o.bin = fs::path(o.bin).parent_path().string();  // the skiffd binary
+    } else if (arg == "--source") {
+      o.source = value();
+    } else if (arg == "--podman-network") {
+      o.podman_network = value();
+    } else if (arg == "--no-podman") {
+      o.podman = false;
+    } else if (arg == "--keep-log") {
+      o.keep_log = true;
+    } else {
+      return usage();
+    }
+  }
+  if (o.pods < 1 || o.footprint_pods < 1 || o.samples < 0 ||
+      (o.podman_network != "auto" && o.podman_network != "bridge" && o.podman_network != "none"))
+    return usage();
+  o.bin = fs::absolute(o.bin).string();
+  for (const char* b : {"skiffd", "skiff-monitor", "skiff-runtime"})
+    if (!fs::exists(o.bin + "/" + b)) {
+      std::fprintf(stderr, "%s/%s: not found (--bin DIR)\n", o.bin.c_str(), b);
+      return 1;
+    }
+
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  // Hundreds of pods: skiffd holds fds per container (its children inherit our limit).
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    nofile.rlim_cur = nofile.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+
+  std::string work;
+  int status = 0;
+  Results r;
+  try {
+    isolate();
+    char tmpl[] = "/var/tmp/skiffd-bench-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) throw Failure("mkdtemp");
+    work = tmpl;
+    r.load_start = load_average();
+    run(o, work, r);
+    r.load_end = load_average();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "skiffd-bench: %s\n", e.what());
+    status = 1;
+  }
+  if (!work.empty()) {
+    auto left = mounts_under("/proc/self/mountinfo", work + "/");
+    if (left.empty()) {
+      std::error_code ec;
+      fs::remove_all(work, ec);
+    } else {
+      std::fprintf(stderr, "warning: %zu mounts left under %s; not removing it\n", left.size(), work.c_str());
+      status = 1;
+    }
+  }
+  if (status == 0) print_results(o, r);
+  return status;
+}
