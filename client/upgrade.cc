@@ -23,7 +23,7 @@ namespace {
 
 /// How long skiffd may take to answer (it starts the command before it answers).
 constexpr auto kAnswerTimeout = std::chrono::seconds(60);
-constexpr size_t kHeadLimit = 64 * 1024;
+constexpr size_t kHeadLimit = size_t{64} * 1024;
 constexpr size_t kBodyLimit = 1 << 20;
 
 Error connect_error(const std::string& socket, int code) {

@@ -70,7 +70,7 @@ Result<std::optional<Frame>> Decoder::next() {
   Frame frame{.type = static_cast<Type>(rest[0]), .payload = std::string(rest.substr(kHeaderSize, length))};
   offset_ += kHeaderSize + length;
   // Compact once the consumed part dominates, so the buffer does not grow without bound.
-  if (offset_ > 64 * 1024 && offset_ * 2 > buffer_.size()) {
+  if (offset_ > size_t{64} * 1024 && offset_ * 2 > buffer_.size()) {
     buffer_.erase(0, offset_);
     offset_ = 0;
   }

@@ -28,8 +28,8 @@ using common::UniqueFd;
 namespace {
 
 /// Stdin read but not yet sent; beyond this stdin is not read until the socket drains.
-constexpr size_t kMaxOutgoing = 256 * 1024;
-constexpr size_t kChunk = 32 * 1024;
+constexpr size_t kMaxOutgoing = size_t{256} * 1024;
+constexpr size_t kChunk = size_t{32} * 1024;
 
 /// The size of whichever of stdin, stdout is a terminal.
 std::optional<TerminalSize> window_size() {
@@ -202,7 +202,7 @@ class Session {
 
   /// False once the stream has ended.
   bool read_socket() {
-    std::array<char, 64 * 1024> buf{};
+    std::array<char, size_t{64} * 1024> buf{};
     ssize_t n = ::recv(conn_.fd.get(), buf.data(), buf.size(), 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     if (n <= 0) return false;

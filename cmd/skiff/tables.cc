@@ -44,7 +44,7 @@ std::string join(const std::vector<std::string>& parts, const char* sep) {
   return out;
 }
 
-std::string or_none(std::string s) {
+std::string or_none(const std::string& s) {
   return s.empty() ? "<none>" : s;
 }
 

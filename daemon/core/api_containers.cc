@@ -33,7 +33,7 @@ std::string human_duration(std::chrono::milliseconds d) {
   if (s < 1) return "Less than a second";
   if (s < 60) return std::to_string(s) + " seconds";
   if (s < 3600) return std::to_string(s / 60) + " minutes";
-  if (s < 48 * 3600) return std::to_string(s / 3600) + " hours";
+  if (s < int64_t{48} * 3600) return std::to_string(s / 3600) + " hours";
   return std::to_string(s / 86400) + " days";
 }
 

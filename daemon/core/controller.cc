@@ -21,7 +21,7 @@ namespace {
 constexpr auto kMaxSleep = std::chrono::seconds(30);
 }  // namespace
 
-Result<std::unique_ptr<Controller>> Controller::start(CoreDeps deps, scheduler::RandomSource random) {
+Result<std::unique_ptr<Controller>> Controller::start(const CoreDeps& deps, scheduler::RandomSource random) {
   UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll) return Error::from_errno("epoll_create1");
   UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -32,8 +32,8 @@ Result<std::unique_ptr<Controller>> Controller::start(CoreDeps deps, scheduler::
     epoll_event ev{.events = EPOLLIN, .data = {.fd = fd}};
     if (::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return Error::from_errno("epoll_ctl");
   }
-  std::unique_ptr<Controller> c(new Controller(std::move(deps), std::move(random), std::move(epoll),
-                                               std::move(wake), std::move(timer)));
+  std::unique_ptr<Controller> c(
+      new Controller(deps, std::move(random), std::move(epoll), std::move(wake), std::move(timer)));
   if (auto st = c->pods_.adopt_all(); !st) return std::move(st).error().context("adopt containers");
   Controller* raw = c.get();
   StateStore& store = c->deps_.store;

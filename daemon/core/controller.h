@@ -37,7 +37,8 @@ class Controller {
  public:
   /// Adopts the containers that survived a daemon restart, sweeps leftovers, and starts
   /// the thread.
-  static common::Result<std::unique_ptr<Controller>> start(CoreDeps deps, scheduler::RandomSource random);
+  static common::Result<std::unique_ptr<Controller>> start(const CoreDeps& deps,
+                                                           scheduler::RandomSource random);
   ~Controller();
   Controller(const Controller&) = delete;
   Controller& operator=(const Controller&) = delete;

@@ -21,7 +21,7 @@ namespace frames = common::exec_frames;
 namespace {
 
 /// The most read from one fd at a time (and so the largest output frame).
-constexpr size_t kChunk = 64 * 1024;
+constexpr size_t kChunk = size_t{64} * 1024;
 /// Stdin waiting for the command to read it; beyond this the client is not read from (its
 /// frames wait in the socket) until the command catches up.
 constexpr size_t kMaxPendingInput = 1 << 20;
