@@ -126,7 +126,10 @@ class PortForwarderTest : public ::testing::TestWithParam<bool> {
 
   void TearDown() override {
     servers_.clear();  // kills httpd and the echo server
-    pods_.clear();     // their namespaces go, and with them the pod ends of the veths
+    // Deleting a host end removes its pair now; a pod's namespace, once its holder is gone,
+    // is torn down asynchronously, and the next test's "vh0" would collide with the old one.
+    for (size_t i = 0; i < pods_.size(); ++i) sh("ip link del vh" + std::to_string(i));
+    pods_.clear();
     sh("nft delete table inet " + std::string(kTable));
     sh("ip link del br-test; ip link del host0");
   }
