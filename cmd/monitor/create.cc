@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -14,10 +15,12 @@
 #include "common/rfc3339.h"
 #include "common/strings.h"
 #include "common/unique_fd.h"
+#include "daemon/monitor/attach_socket.h"
 #include "daemon/monitor/monitor.h"
 #include "daemon/monitor/protocol.h"
 #include "runtime/container.h"
 #include "runtime/protected_exe.h"
+#include "runtime/terminal.h"
 
 namespace skiff::monitor {
 
@@ -36,6 +39,11 @@ struct Running {
   UniqueFd stderr_read{};
   UniqueFd log{};
   std::string oom_file{};
+  // Interactive containers only (--attach-socket): the listening attach socket, the pty
+  // master (--tty) or the write end of the container's stdin pipe (--stdin).
+  UniqueFd attach{};
+  UniqueFd master{};
+  UniqueFd stdin_write{};
 };
 
 Result<std::string> flag(const Flags& flags, const char* name) {
@@ -102,12 +110,49 @@ Result<Running> create_and_start(const Flags& flags, int devnull) {
   if (::pipe2(err.data(), O_CLOEXEC) != 0) return Error::from_errno("create the stderr pipe");
   running.stderr_read.reset(err[0]);
   UniqueFd err_write(err[1]);
-  if (::dup2(devnull, 0) < 0 || ::dup2(out_write.get(), 1) < 0 || ::dup2(err_write.get(), 2) < 0)
+  const std::string attach_path = flags.count("attach-socket") ? flags.at("attach-socket") : "";
+  const bool tty = !attach_path.empty() && flags.count("tty") && flags.at("tty") == "true";
+  const bool stdin_pipe = !attach_path.empty() && !tty && flags.count("stdin") && flags.at("stdin") == "true";
+  UniqueFd stdin_read;
+  if (!attach_path.empty()) {
+    auto listener = daemon::listen_attach_socket(attach_path);
+    if (!listener) return std::move(listener).error();
+    running.attach = std::move(*listener);
+  }
+  if (stdin_pipe) {
+    std::array<int, 2> in{};
+    if (::pipe2(in.data(), O_CLOEXEC) != 0) return Error::from_errno("create the stdin pipe");
+    stdin_read.reset(in[0]);
+    running.stdin_write.reset(in[1]);
+  }
+  if (::dup2(stdin_pipe ? stdin_read.get() : devnull, 0) < 0 || ::dup2(out_write.get(), 1) < 0 ||
+      ::dup2(err_write.get(), 2) < 0)
     return Error::from_errno("set up the container's stdio");
+  // With a terminal the init sends the pty master on this socket pair before create
+  // returns (runtime/terminal.h), and makes the slave its stdio.
+  UniqueFd console_ours;
+  UniqueFd console_theirs;
+  if (tty) {
+    std::array<int, 2> pair{};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0)
+      return Error::from_errno("create the console socket");
+    console_ours.reset(pair[0]);
+    console_theirs.reset(pair[1]);
+  }
 
   runtime::StateStore store(*root);
-  auto pid = runtime::create_container(store, {.id = *id, .bundle = *bundle});
+  auto pid = runtime::create_container(
+      store, {.id = *id, .bundle = *bundle, .console_socket_fd = console_theirs.get()});
   if (!pid) return std::move(pid).error().context("create " + *id);
+  if (tty) {
+    console_theirs.reset();
+    auto master = runtime::receive_fd(console_ours.get());
+    if (!master) {
+      (void)runtime::delete_container(store, *id, true);
+      return std::move(master).error().context("receive the terminal of " + *id);
+    }
+    running.master = std::move(*master);
+  }
   if (auto st = runtime::start_container(store, *id); !st) {
     (void)runtime::delete_container(store, *id, true);
     return std::move(st).error().context("start " + *id);
@@ -115,7 +160,9 @@ Result<Running> create_and_start(const Flags& flags, int devnull) {
   running.init_pid = *pid;
   running.started_at = common::rfc3339_now();
   running.oom_file = oom_counter_file(store, *id);
-  // Only the container may hold the write ends now, so the pipes end when it does.
+  // Only the container may hold the write ends now, so the pipes end when it does (and
+  // only it the read end of its stdin).
+  (void)::dup2(devnull, 0);
   (void)::dup2(devnull, 1);
   (void)::dup2(devnull, 2);
   return running;
@@ -174,6 +221,9 @@ int run_create(const Flags& flags, char** argv) {
 
   for (int fd : {running->stdout_read.get(), running->stderr_read.get(), running->log.get(), sync_fd})
     keep_across_exec(fd);
+  std::vector<std::pair<const char*, int>> interactive_fds{{"--attach-fd", running->attach.get()},
+                                                           {"--master-fd", running->master.get()},
+                                                           {"--stdin-fd", running->stdin_write.get()}};
   std::vector<std::string> args{"skiff-monitor",
                                 "--mode",
                                 "watch",
@@ -194,6 +244,12 @@ int run_create(const Flags& flags, char** argv) {
     args.push_back(std::string("--") + name);
     args.push_back(flags.at(name));
   }
+  for (const auto& [option, fd] : interactive_fds) {
+    if (fd < 0) continue;
+    keep_across_exec(fd);
+    args.insert(args.end(), {option, std::to_string(fd)});
+  }
+  if (running->attach) args.insert(args.end(), {"--attach-socket", flags.at("attach-socket")});
   std::vector<char*> exec_argv;
   exec_argv.reserve(args.size() + 1);
   for (auto& a : args) exec_argv.push_back(a.data());

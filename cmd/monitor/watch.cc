@@ -13,9 +13,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
+#include "cmd/monitor/attach.h"
 #include "cmd/monitor/monitor_main.h"
 #include "common/files.h"
 #include "common/rfc3339.h"
@@ -33,6 +36,13 @@ using daemon::LogWriter;
 namespace {
 
 constexpr size_t kReadChunk = size_t{16} * 1024;
+/// Interactive containers: how long output of a container that ended waits for its first
+/// client, and how long an attached client gets to take the last output.
+constexpr auto kFirstClientWait = std::chrono::seconds(10);
+constexpr auto kFlushWait = std::chrono::seconds(2);
+/// After the init's exit, how long a pty master's last bytes are waited for (a pty hands
+/// them over asynchronously).
+constexpr auto kMasterDrain = std::chrono::milliseconds(1000);
 
 int fd_flag(const Flags& flags, const char* name) {
   auto it = flags.find(name);
@@ -52,16 +62,20 @@ struct Pipe {
   LogStream stream = LogStream::Stdout;
 };
 
-// Reads what `pipe` has into the log; false once the pipe is at EOF (or broken). A write
-// error of the log (disk full) drops the output but keeps reading: a container must never
-// block on a full pipe because its log cannot be written.
-bool pump(Pipe& pipe, LogWriter& writer, std::array<char, kReadChunk>& buf, bool until_empty) {
+// Reads what `pipe` has into the log (and to an attached client); false once the pipe is
+// at EOF (or broken; a pty master whose slave is closed reads EIO). A write error of the
+// log (disk full) drops the output but keeps reading: a container must never block on a
+// full pipe because its log cannot be written.
+bool pump(Pipe& pipe, LogWriter& writer, std::array<char, kReadChunk>& buf, bool until_empty,
+          Attach* attach) {
   for (;;) {
     ssize_t n = ::read(pipe.fd.get(), buf.data(), buf.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return true;
     if (n <= 0) return false;
-    (void)writer.feed(pipe.stream, std::string_view(buf.data(), static_cast<size_t>(n)));
+    std::string_view bytes(buf.data(), static_cast<size_t>(n));
+    (void)writer.feed(pipe.stream, bytes);
+    if (attach != nullptr) attach->output(pipe.stream, bytes);
     if (!until_empty) return true;
   }
 }
@@ -150,11 +164,22 @@ int run_watch(const Flags& flags) {
   // waitpid below, which runs before the first poll.
   UniqueFd signals(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
 
-  std::array<Pipe, 2> pipes{Pipe{UniqueFd(fd_flag(flags, "stdout-fd")), LogStream::Stdout},
-                            Pipe{UniqueFd(fd_flag(flags, "stderr-fd")), LogStream::Stderr}};
+  // The third is the pty master of a container with a terminal (what it writes there is
+  // its stdout), -1 otherwise.
+  std::array<Pipe, 3> pipes{Pipe{UniqueFd(fd_flag(flags, "stdout-fd")), LogStream::Stdout},
+                            Pipe{UniqueFd(fd_flag(flags, "stderr-fd")), LogStream::Stderr},
+                            Pipe{UniqueFd(fd_flag(flags, "master-fd")), LogStream::Stdout}};
   for (auto& p : pipes) {
     (void)::fcntl(p.fd.get(), F_SETFD, FD_CLOEXEC);
     (void)::fcntl(p.fd.get(), F_SETFL, O_NONBLOCK);
+  }
+  std::optional<Attach> attach;
+  if (int listener = fd_flag(flags, "attach-fd"); listener >= 0) {
+    UniqueFd input(fd_flag(flags, "stdin-fd"));
+    (void)::fcntl(listener, F_SETFD, FD_CLOEXEC);
+    (void)::fcntl(input.get(), F_SETFD, FD_CLOEXEC);
+    (void)::fcntl(input.get(), F_SETFL, O_NONBLOCK);
+    attach.emplace(UniqueFd(listener), pipes[2].fd.get(), std::move(input));
   }
   UniqueFd log_fd(fd_flag(flags, "log-fd"));
   (void)::fcntl(log_fd.get(), F_SETFD, FD_CLOEXEC);
@@ -196,8 +221,15 @@ int run_watch(const Flags& flags) {
       }
     }
     if (init_exited) break;
-    std::array<pollfd, 3> fds{
-        {{signals.get(), POLLIN, 0}, {pipes[0].fd.get(), POLLIN, 0}, {pipes[1].fd.get(), POLLIN, 0}}};
+    constexpr size_t kAttachAt = 1 + 3;
+    std::array<pollfd, kAttachAt + Attach::kPollCount> fds{{{signals.get(), POLLIN, 0},
+                                                            {pipes[0].fd.get(), POLLIN, 0},
+                                                            {pipes[1].fd.get(), POLLIN, 0},
+                                                            {pipes[2].fd.get(), POLLIN, 0},
+                                                            {-1, 0, 0},
+                                                            {-1, 0, 0},
+                                                            {-1, 0, 0}}};
+    if (attach) attach->prepare(&fds[kAttachAt]);
     if (::poll(fds.data(), fds.size(), -1) < 0) continue;
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
@@ -206,19 +238,33 @@ int run_watch(const Flags& flags) {
     }
     for (size_t i = 0; i < pipes.size(); ++i) {
       if (!pipes[i].fd || fds[i + 1].revents == 0) continue;
-      if (!pump(pipes[i], *writer, buf, false)) {
+      if (!pump(pipes[i], *writer, buf, false, attach ? &*attach : nullptr)) {
         // The container closed this stream (or all its processes did): poll ignores -1.
         pipes[i].fd.reset();
+        if (i == 2 && attach) attach->master_closed();
       }
     }
+    if (attach) attach->handle(&fds[kAttachAt]);
   }
   std::string finished_at = common::rfc3339_now();
   // What the container wrote before it exited is in the pipes: all of it goes to the log.
   // A process that outlived the init (no pid namespace) may keep a pipe open, so read what
   // is there, not to EOF.
   for (auto& p : pipes)
-    if (p.fd) (void)pump(p, *writer, buf, true);
+    if (p.fd) (void)pump(p, *writer, buf, true, attach ? &*attach : nullptr);
+  // A pty master hands its last bytes over a moment after they were written: read until
+  // it reports the slave closed (EIO), or for at most kMasterDrain.
+  auto drain_until = std::chrono::steady_clock::now() + kMasterDrain;
+  while (pipes[2].fd && std::chrono::steady_clock::now() < drain_until) {
+    pollfd p{pipes[2].fd.get(), POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) break;
+    if (!pump(pipes[2], *writer, buf, true, attach ? &*attach : nullptr)) pipes[2].fd.reset();
+  }
   (void)writer->flush();
+  if (attach) {
+    attach->master_closed();
+    attach->finish(kFirstClientWait, kFlushWait, text_flag(flags, "attach-socket"));
+  }
   while (::waitpid(-1, nullptr, WNOHANG) > 0) {
   }
 

@@ -1,11 +1,15 @@
 // Single containers, as podman runs them: run, ps, stop, rm. (logs and exec serve pods and
 // containers alike: workloads.cc.)
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 
+#include "client/upgrade.h"
 #include "cmd/skiff/cli.h"
+#include "cmd/skiff/interactive_session.h"
 #include "cmd/skiff/json_fields.h"
 #include "cmd/skiff/run_args.h"
 #include "cmd/skiff/tables.h"
@@ -28,8 +32,32 @@ std::string container_path(const std::string& name) {
   return "/v1/containers/" + client::url_encode(name);
 }
 
+/// `run -i/-t` in the foreground, once the container exists: attached as `exec -it` is
+/// (interactive_session.h) until the exit frame.
+Result<int> attach(Context& ctx, const RunFlags& f, const std::string& name, bool stdin_tty,
+                   bool& interrupted) {
+  auto conn = client::upgrade(ctx.client().socket_path(), "POST", container_path(name) + "/attach", "{}",
+                              "skiff-exec");
+  if (!conn) return std::move(conn).error();
+  return run_interactive_session(std::move(*conn), {.input = f.interactive,
+                                                    .tty = f.tty,
+                                                    .raw = f.tty && f.interactive && stdin_tty,
+                                                    .what = "run",
+                                                    .interrupted = &interrupted});
+}
+
 Result<int> run(Context& ctx, RunFlags f, const std::vector<std::string>& words) {
-  if (f.interactive || f.tty) return Error("interactive containers are not supported yet");
+  bool stdin_tty = ::isatty(0) != 0;
+  if (f.interactive && f.tty && !stdin_tty)
+    return Error("run: the input device is not a TTY (use -i without -t to pass piped input)");
+  f.opts.interactive = f.interactive;
+  f.opts.tty = f.tty;
+  if (f.tty) {
+    if (auto size = window_size()) {
+      f.opts.terminal_cols = size->cols;
+      f.opts.terminal_rows = size->rows;
+    }
+  }
   std::vector<std::string> rest = words;
   if (!rest.empty() && rest.front() == "--") rest.erase(rest.begin());
   if (rest.empty()) return Error("run: an IMAGE is required");
@@ -53,6 +81,19 @@ Result<int> run(Context& ctx, RunFlags f, const std::vector<std::string>& words)
   if (f.detach) {
     std::printf("%s\n", str_at(*created, {"id"}, name).c_str());
     return 0;
+  }
+  if (f.interactive || f.tty) {
+    bool interrupted = false;
+    auto code = attach(ctx, f, name, stdin_tty, interrupted);
+    // Interrupted here (SIGTERM, SIGHUP), the container goes on: nothing is removed.
+    if (!code || interrupted) return code;
+    if (remove_here) {
+      // The exit frame comes from the recorded exit, so the container has ended by now.
+      if (auto waited = ctx.get(container_path(name) + "/wait"); !waited) return std::move(waited).error();
+      auto removed = ctx.call("DELETE", container_path(name) + "?force=true");
+      if (!removed) return std::move(removed).error();
+    }
+    return *code;
   }
   auto st = ctx.client().stream("GET", container_path(name) + "/log?follow=true", std::nullopt,
                                 [](std::string_view line) {
@@ -108,8 +149,8 @@ void add_container_commands(CLI::App& app, Dispatch& d) {
   r->footer("\nUsage: skiff run [OPTIONS] IMAGE [COMMAND [ARG...]]\n");
   r->add_flag("--rm", f->opts.remove, "remove the container when it exits");
   r->add_flag("-d,--detach", f->detach, "run in the background and print the container ID");
-  r->add_flag("-i,--interactive", f->interactive, "keep stdin open (not supported yet)");
-  r->add_flag("-t,--tty", f->tty, "allocate a terminal (not supported yet)");
+  r->add_flag("-i,--interactive", f->interactive, "pass stdin to the container");
+  r->add_flag("-t,--tty", f->tty, "allocate a terminal");
   r->add_option("--name", f->opts.name, "the container's name (default: generated)");
   r->add_option("-p,--publish", f->opts.publish, "publish a port: [IP:]HOST:CONTAINER[/PROTOCOL]");
   r->add_option("-e,--env", f->opts.env, "set K=V, or pass K from this environment");

@@ -135,6 +135,12 @@ Result<nlohmann::json> container_request(const RunOptions& opts,
   }
   if (opts.read_only) body["readOnly"] = true;
   if (opts.remove) body["remove"] = true;
+  if (opts.interactive) body["stdin"] = true;
+  if (opts.tty) {
+    body["tty"] = true;
+    if (opts.terminal_cols > 0 && opts.terminal_rows > 0)
+      body["terminalSize"] = {{"cols", opts.terminal_cols}, {"rows", opts.terminal_rows}};
+  }
   return body;
 }
 

@@ -40,6 +40,10 @@ struct RunOptions {
   int64_t pids_limit = 0;  ///< 0: not set
   bool read_only = false;
   bool remove = false;
+  bool interactive = false;  ///< -i: stdin goes to the container ("stdin":true)
+  bool tty = false;          ///< -t: the container gets a terminal ("tty":true)
+  int terminal_cols = 0;     ///< with tty: the terminal's size, sent when both are known
+  int terminal_rows = 0;
 };
 
 /// The body of POST /v1/containers; every flag checked, errors naming it:

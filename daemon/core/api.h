@@ -5,7 +5,9 @@
 // thread (Controller::post), so pods have one writer.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 #include "daemon/core/clock.h"
@@ -13,6 +15,7 @@
 #include "daemon/core/controller.h"
 #include "daemon/core/daemon_config.h"
 #include "daemon/http/router.h"
+#include "daemon/monitor/exec_process.h"
 #include "daemon/store/state_store.h"
 
 namespace skiff::image {
@@ -55,6 +58,17 @@ http::Router make_router(ApiContext& api);
 /// Answers with the HTTP status an error's errno stands for (ENOENT 404, EEXIST 409
 /// AlreadyExists, ESTALE 409 Conflict, EINVAL 422 Invalid, EBUSY 409 Conflict, others 500).
 void reply_error(http::Response& res, const common::Error& error);
+
+/// The optional boolean `name` of a request body (false when absent), or the 400 message.
+common::Result<bool> bool_field(const nlohmann::json& body, const char* name);
+/// `"terminalSize":{"cols":80,"rows":24}` (each 1..65535) of a request body; nullopt when
+/// absent; the 400 message when malformed.
+common::Result<std::optional<TerminalSize>> terminal_size_field(const nlohmann::json& body);
+/// The request asks to switch to exec frames (docs/api.md "Interactive exec"): a
+/// `Connection` header with the token `upgrade`, and `Upgrade: skiff-exec`.
+bool wants_exec_upgrade(const http::Request& req);
+/// The protocol named in the Upgrade header of an interactive exec or attach.
+inline constexpr std::string_view kExecUpgradeProtocol = "skiff-exec";
 
 /// Streams a container's log as text (GET .../log): tailLines, follow, timestamps.
 void stream_container_log(const http::Request& req, http::Response& res, ApiContext& api,

@@ -2,6 +2,7 @@
 // container is a pod of one container labelled skiff.io/run, owned by no Deployment and
 // never restarted.
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,8 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "common/exec_frames.h"
 #include "daemon/core/api.h"
+#include "daemon/core/attach_session.h"
 #include "daemon/core/pod_status.h"
+#include "daemon/monitor/attach_socket.h"
 #include "net/port_mapping.h"
 #include "scheduler/object_names.h"
 #include "scheduler/quantity.h"
@@ -27,6 +31,9 @@ namespace {
 
 /// Polling interval of the blocking calls (wait, stop, rm), which watch the store.
 constexpr auto kPoll = std::chrono::milliseconds(20);
+/// After an attached container's monitor closed the stream: how long its exit may take to
+/// be recorded.
+constexpr auto kExitWait = std::chrono::seconds(30);
 
 std::string human_duration(std::chrono::milliseconds d) {
   auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
@@ -178,6 +185,21 @@ common::Result<PodRecord> run_pod(const json& body) {
   }
   if (body.value("readOnly", false)) annotations[std::string(kReadOnlyAnnotation)] = "true";
   if (body.value("remove", false)) annotations[std::string(kRemoveAnnotation)] = "true";
+  // An interactive container (`skiff run -i/-t`): attached to with POST .../attach.
+  auto tty = bool_field(body, "tty");
+  if (!tty) return std::move(tty).error();
+  auto input = bool_field(body, "stdin");
+  if (!input) return std::move(input).error();
+  auto size = terminal_size_field(body);
+  if (!size) return std::move(size).error();
+  if (*tty || *input) {
+    annotations[std::string(kInteractiveAnnotation)] = "true";
+    if (*tty) annotations[std::string(kTtyAnnotation)] = "true";
+    if (*input) annotations[std::string(kStdinAnnotation)] = "true";
+    if (*tty && *size)
+      annotations[std::string(kTerminalSizeAnnotation)] =
+          format_terminal_size({.cols = (*size)->cols, .rows = (*size)->rows});
+  }
   pod.pod.spec.containers.push_back(std::move(c));
   // restartPolicy stays Always (the only one the object model knows): owner-less pods are
   // never restarted, which is what `skiff run` means.
@@ -313,6 +335,45 @@ void add_container_routes(http::Router& router, ApiContext& api) {
   router.get("/v1/containers/{name}/log", [&api](const http::Request& req, http::Response& res) {
     auto pod = find_container(api, req, res);
     if (pod) stream_container_log(req, res, api, *pod, pod->pod.spec.containers.front().name);
+  });
+
+  // Interactive containers (docs/api.md "Attach"): the client's terminal or stdin, relayed
+  // to the container's monitor, then the exit code once the container has ended.
+  router.post("/v1/containers/{name}/attach", [&api](const http::Request& req, http::Response& res) {
+    if (!wants_exec_upgrade(req))
+      return res.error(400, "attach needs an upgraded connection (Connection: Upgrade, Upgrade: " +
+                                std::string(kExecUpgradeProtocol) + ")");
+    auto pod = find_container(api, req, res);
+    if (!pod) return;
+    std::string name = pod->pod.metadata.name;
+    const auto& annotations = pod->pod.metadata.annotations;
+    auto interactive = annotations.find(std::string(kInteractiveAnnotation));
+    if (interactive == annotations.end() || interactive->second != "true")
+      return res.error(409, "container \"" + name + "\" was not started with -i or -t", "Conflict");
+    if (!running(*pod)) return res.error(409, "container \"" + name + "\" is not running", "Conflict");
+    std::string dir = api.config.root + "/containers/" + pod->containers.front().runtime_id;
+    auto monitor = connect_attach_socket(attach_socket_path(dir));
+    if (!monitor) return res.error(409, "container \"" + name + "\" is not running", "Conflict");
+    http::Upgraded& client = res.upgrade(kExecUpgradeProtocol);
+    if (relay_attach(monitor->get(), client) != AttachEnd::ContainerEnded) return;
+    monitor->reset();
+    // The monitor closes the stream when the container has ended; the controller records
+    // the exit from its exit file when the monitor is gone, moments later.
+    namespace frames = common::exec_frames;
+    auto deadline = std::chrono::steady_clock::now() + kExitWait;
+    while (std::chrono::steady_clock::now() < deadline && !client.stopping()) {
+      auto now = api.store.get_pod(name);
+      if (now && !*now) break;
+      if (now && has_finished(**now)) {
+        const auto& t = std::get<ContainerStateTerminated>((*now)->containers.front().state);
+        client.write(frames::encode_exit(static_cast<int32_t>(t.exit_code)));
+        return;
+      }
+      pollfd p{client.stop_fd(), POLLIN, 0};
+      (void)::poll(&p, 1, static_cast<int>(kPoll.count()));
+    }
+    client.write(frames::encode(frames::Type::Error, "the exit code of container \"" + name +
+                                                         "\" could not be read (was it removed?)"));
   });
 
   router.del("/v1/containers/{name}", [&api](const http::Request& req, http::Response& res) {

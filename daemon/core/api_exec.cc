@@ -31,9 +31,6 @@ constexpr auto kPoll = std::chrono::milliseconds(200);
 /// handler from noticing its end or a departed client.
 constexpr int kReadsPerTurn = 16;
 
-/// The protocol named in the Upgrade header of an interactive exec.
-constexpr std::string_view kUpgradeProtocol = "skiff-exec";
-
 struct ExecRequest {
   std::string container{};  ///< empty: the pod's only container
   std::vector<std::string> command{};
@@ -41,30 +38,6 @@ struct ExecRequest {
   bool tty = false;
   std::optional<TerminalSize> terminal_size{};
 };
-
-common::Result<bool> bool_field(const json& body, const char* name) {
-  if (!body.contains(name)) return false;
-  if (!body[name].is_boolean())
-    return common::Error(std::string("request body: \"") + name + "\" must be true or false", EINVAL);
-  return body[name].get<bool>();
-}
-
-/// `"terminalSize":{"cols":80,"rows":24}`, each 1..65535.
-common::Result<std::optional<TerminalSize>> terminal_size_field(const json& body) {
-  using common::Error;
-  if (!body.contains("terminalSize")) return std::optional<TerminalSize>();
-  const json& t = body["terminalSize"];
-  const char* bad = "request body: \"terminalSize\" must be {\"cols\":N,\"rows\":N} with N in 1..65535";
-  if (!t.is_object() || t.size() != 2) return Error(bad, EINVAL);
-  TerminalSize size;
-  for (const auto& [key, value] : t.items()) {
-    if ((key != "cols" && key != "rows") || !value.is_number_integer()) return Error(bad, EINVAL);
-    auto n = value.get<int64_t>();
-    if (n < 1 || n > 65535) return Error(bad, EINVAL);
-    (key == "cols" ? size.cols : size.rows) = static_cast<uint16_t>(n);
-  }
-  return std::optional<TerminalSize>(size);
-}
 
 /// The body `{"container":"main","command":["sh","-c","..."],"stdin":false,"tty":false,
 /// "terminalSize":{"cols":80,"rows":24}}`, or the 400 message.
@@ -97,30 +70,6 @@ common::Result<ExecRequest> parse_exec_request(const json& body) {
   }
   if (r.command.front().empty()) return Error("request body: \"command\"[0]: the program is empty", EINVAL);
   return r;
-}
-
-/// The request asks to switch to exec frames: `Connection: Upgrade` (a token of the
-/// list) and `Upgrade: skiff-exec`.
-bool wants_upgrade(const http::Request& req) {
-  auto lower = [](std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  auto connection = req.header("connection");
-  auto upgrade = req.header("upgrade");
-  if (!connection || !upgrade) return false;
-  std::string tokens = lower(*connection);
-  bool has_upgrade_token = false;
-  for (size_t start = 0; start <= tokens.size();) {
-    size_t end = std::min(tokens.find(',', start), tokens.size());
-    std::string_view token = std::string_view(tokens).substr(start, end - start);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (token == "upgrade") has_upgrade_token = true;
-    start = end + 1;
-  }
-  return has_upgrade_token && lower(*upgrade) == kUpgradeProtocol;
 }
 
 /// How many bytes at the end of `s` start a UTF-8 sequence that the next read completes;
@@ -211,17 +160,64 @@ class OutputPump {
 
 }  // namespace
 
+common::Result<bool> bool_field(const json& body, const char* name) {
+  if (!body.contains(name)) return false;
+  if (!body[name].is_boolean())
+    return common::Error(std::string("request body: \"") + name + "\" must be true or false", EINVAL);
+  return body[name].get<bool>();
+}
+
+common::Result<std::optional<TerminalSize>> terminal_size_field(const json& body) {
+  using common::Error;
+  if (!body.contains("terminalSize")) return std::optional<TerminalSize>();
+  const json& t = body["terminalSize"];
+  const char* bad = "request body: \"terminalSize\" must be {\"cols\":N,\"rows\":N} with N in 1..65535";
+  if (!t.is_object() || t.size() != 2) return Error(bad, EINVAL);
+  TerminalSize size;
+  for (const auto& [key, value] : t.items()) {
+    if ((key != "cols" && key != "rows") || !value.is_number_integer()) return Error(bad, EINVAL);
+    auto n = value.get<int64_t>();
+    if (n < 1 || n > 65535) return Error(bad, EINVAL);
+    (key == "cols" ? size.cols : size.rows) = static_cast<uint16_t>(n);
+  }
+  return std::optional<TerminalSize>(size);
+}
+
+/// The request asks to switch to exec frames: `Connection: Upgrade` (a token of the
+/// list) and `Upgrade: skiff-exec`.
+bool wants_exec_upgrade(const http::Request& req) {
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  auto connection = req.header("connection");
+  auto upgrade = req.header("upgrade");
+  if (!connection || !upgrade) return false;
+  std::string tokens = lower(*connection);
+  bool has_upgrade_token = false;
+  for (size_t start = 0; start <= tokens.size();) {
+    size_t end = std::min(tokens.find(',', start), tokens.size());
+    std::string_view token = std::string_view(tokens).substr(start, end - start);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (token == "upgrade") has_upgrade_token = true;
+    start = end + 1;
+  }
+  return has_upgrade_token && lower(*upgrade) == kExecUpgradeProtocol;
+}
+
 void add_exec_routes(http::Router& router, ApiContext& api) {
   router.post("/v1/pods/{name}/exec", [&api](const http::Request& req, http::Response& res) {
     auto body = req.json_body();
     if (!body) return res.error(400, body.error().message());
     auto request = parse_exec_request(*body);
     if (!request) return res.error(400, request.error().message());
-    bool upgrade = wants_upgrade(req);
+    bool upgrade = wants_exec_upgrade(req);
     if ((request->input || request->tty) && !upgrade)
       return res.error(400,
                        "\"stdin\" and \"tty\" need an upgraded connection (Connection: Upgrade, Upgrade: " +
-                           std::string(kUpgradeProtocol) + ")");
+                           std::string(kExecUpgradeProtocol) + ")");
     std::string name(req.param("name"));
     auto pod = api.store.get_pod(name);
     if (!pod) return reply_error(res, pod.error());
@@ -258,7 +254,7 @@ void add_exec_routes(http::Router& router, ApiContext& api) {
     if (!process)
       return res.error(500, "exec in container \"" + container + "\": " + process.error().message());
     if (upgrade) {
-      http::Upgraded& connection = res.upgrade(kUpgradeProtocol);
+      http::Upgraded& connection = res.upgrade(kExecUpgradeProtocol);
       run_exec_session(*process, connection, {.input = request->input, .tty = request->tty});
       return;
     }

@@ -136,4 +136,27 @@ void refresh_pod_status(PodRecord& pod, Timestamp now) {
   }
 }
 
+std::string format_terminal_size(TerminalDims size) {
+  return std::to_string(size.cols) + "x" + std::to_string(size.rows);
+}
+
+std::optional<TerminalDims> parse_terminal_size(std::string_view text) {
+  size_t x = text.find('x');
+  if (x == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view digits) -> std::optional<uint16_t> {
+    if (digits.empty() || digits.size() > 5) return std::nullopt;
+    uint32_t n = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + static_cast<uint32_t>(c - '0');
+    }
+    if (n < 1 || n > 65535) return std::nullopt;
+    return static_cast<uint16_t>(n);
+  };
+  auto cols = number(text.substr(0, x));
+  auto rows = number(text.substr(x + 1));
+  if (!cols || !rows) return std::nullopt;
+  return TerminalDims{.cols = *cols, .rows = *rows};
+}
+
 }  // namespace skiff::daemon

@@ -149,6 +149,15 @@ Status PodSync::start_container(PodRecord& pod, const SandboxInfo& sandbox, cons
   if (std::string limit = annotation(pod, kPidsLimitAnnotation); !limit.empty())
     request.pids_limit = std::stoll(limit);
   request.read_only = annotation(pod, kReadOnlyAnnotation) == "true";
+  if (annotation(pod, kInteractiveAnnotation) == "true") {
+    request.interactive = true;
+    request.tty = annotation(pod, kTtyAnnotation) == "true";
+    request.stdin_open = annotation(pod, kStdinAnnotation) == "true";
+    if (auto size = parse_terminal_size(annotation(pod, kTerminalSizeAnnotation))) {
+      request.terminal_cols = size->cols;
+      request.terminal_rows = size->rows;
+    }
+  }
   auto started = deps_.runtime.start_container(sandbox, request);
   if (!started) return std::move(started).error();
 

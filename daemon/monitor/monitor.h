@@ -30,6 +30,15 @@ struct MonitorSpec {
   int log_max_files = 2;                              ///< the log plus log.1 ... log.(N-1)
   std::string exit_file;       ///< ContainerExit as JSON, written when the container exits
   std::string monitor_binary;  ///< path of skiff-monitor
+  /// An interactive container (`skiff run -i/-t`): the monitor listens on this socket
+  /// (attach_socket.h) for one client at a time; empty: none (the usual case).
+  std::string attach_socket{};
+  /// With attach_socket: the process has a terminal (process.terminal in config.json),
+  /// whose master the monitor receives on a console socket and keeps.
+  bool tty = false;
+  /// With attach_socket and without tty: the process's stdin is a pipe the monitor feeds
+  /// from the attached client (else /dev/null).
+  bool stdin_pipe = false;
 };
 
 /// A running container and its monitor.

@@ -16,22 +16,30 @@ using common::Status;
 using nlohmann::json;
 
 std::vector<std::string> monitor_arguments(const MonitorSpec& spec, int sync_fd) {
-  return {"--id",
-          spec.container_id,
-          "--bundle",
-          spec.bundle,
-          "--runtime-root",
-          spec.runtime_root,
-          "--log",
-          spec.log_path,
-          "--log-max-bytes",
-          std::to_string(spec.log_max_bytes),
-          "--log-max-files",
-          std::to_string(spec.log_max_files),
-          "--exit-file",
-          spec.exit_file,
-          "--sync-fd",
-          std::to_string(sync_fd)};
+  std::vector<std::string> args{"--id",
+                                spec.container_id,
+                                "--bundle",
+                                spec.bundle,
+                                "--runtime-root",
+                                spec.runtime_root,
+                                "--log",
+                                spec.log_path,
+                                "--log-max-bytes",
+                                std::to_string(spec.log_max_bytes),
+                                "--log-max-files",
+                                std::to_string(spec.log_max_files),
+                                "--exit-file",
+                                spec.exit_file,
+                                "--sync-fd",
+                                std::to_string(sync_fd)};
+  // Only interactive containers have these, so every other monitor's command line is as
+  // it always was.
+  if (!spec.attach_socket.empty()) {
+    args.insert(args.end(), {"--attach-socket", spec.attach_socket});
+    if (spec.tty) args.insert(args.end(), {"--tty", "true"});
+    if (spec.stdin_pipe && !spec.tty) args.insert(args.end(), {"--stdin", "true"});
+  }
+  return args;
 }
 
 Result<std::map<std::string, std::string>> parse_flag_pairs(const std::vector<std::string>& args) {

@@ -5,6 +5,7 @@
 // Command line (create mode, what start_monitored_container runs):
 //   skiff-monitor --id ID --bundle DIR --runtime-root DIR --log PATH --log-max-bytes N
 //                 --log-max-files N --exit-file PATH --sync-fd FD
+//                 [--attach-socket PATH [--tty true] [--stdin true]]   (interactive)
 // The sync fd carries one JSON line, then EOF:
 //   {"pid":N,"startedAt":"...","monitorPid":M,"monitorStartTime":T}     the container runs
 //   {"error":"create web-1: ...","errno":E,"monitorPid":M,"monitorStartTime":T}  it does not

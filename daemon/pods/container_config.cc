@@ -174,7 +174,9 @@ Result<json> container_config(const image::ResolvedProcess& process, const sched
   json spec = runtime::default_spec(false);
 
   json& proc = spec["process"];
-  proc["terminal"] = false;
+  proc["terminal"] = facts.terminal;
+  if (facts.terminal && facts.console_cols > 0 && facts.console_rows > 0)
+    proc["consoleSize"] = {{"height", facts.console_rows}, {"width", facts.console_cols}};
   proc["args"] = process.args;
   proc["env"] = process.env;
   proc["cwd"] = process.cwd;

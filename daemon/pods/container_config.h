@@ -50,6 +50,11 @@ struct ContainerFacts {
   /// Makes the root read-only in addition to securityContext.readOnlyRootFilesystem
   /// (`skiff run --read-only`).
   bool read_only = false;
+  /// process.terminal (`skiff run -t`): the process gets a pty, its first size
+  /// process.consoleSize when both are non-zero.
+  bool terminal = false;
+  uint16_t console_cols = 0;
+  uint16_t console_rows = 0;
 };
 
 /// The runtime container id of the `restart_count`-th run of `container` in `pod`:

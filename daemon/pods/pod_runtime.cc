@@ -20,6 +20,7 @@
 #include "common/files.h"
 #include "common/namespace_pin.h"
 #include "common/undo.h"
+#include "daemon/monitor/attach_socket.h"
 #include "daemon/pods/container_config.h"
 #include "daemon/pods/pod_namespaces.h"
 #include "image/image_store.h"
@@ -225,7 +226,12 @@ Result<StartedContainer> PodRuntime::start_container(const SandboxInfo& sandbox,
       .cgroup_parent = config_.cgroup_parent,
       .pids_limit = request.pids_limit,
   };
-  ContainerFacts facts{.container_id = id, .rootfs = rootfs, .read_only = request.read_only};
+  ContainerFacts facts{.container_id = id,
+                       .rootfs = rootfs,
+                       .read_only = request.read_only,
+                       .terminal = request.interactive && request.tty,
+                       .console_cols = request.terminal_cols,
+                       .console_rows = request.terminal_rows};
   auto config = container_config(*process, container, pod, facts);
   if (!config) return fail(std::move(config).error());
   started.cgroup_path = (*config)["linux"]["cgroupsPath"].get<std::string>();
@@ -246,6 +252,9 @@ Result<StartedContainer> PodRuntime::start_container(const SandboxInfo& sandbox,
       .log_max_files = config_.log_max_files,
       .exit_file = started.exit_file,
       .monitor_binary = config_.monitor_binary,
+      .attach_socket = request.interactive ? attach_socket_path(dir) : std::string(),
+      .tty = request.interactive && request.tty,
+      .stdin_pipe = request.interactive && request.stdin_open,
   };
   auto handle = start_monitored_container(spec);
   if (!handle) return fail(std::move(handle).error());

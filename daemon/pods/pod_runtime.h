@@ -63,6 +63,13 @@ struct ContainerRequest {
   std::optional<int64_t> pids_limit{};
   bool read_only = false;                ///< in addition to readOnlyRootFilesystem
   std::vector<std::string> extra_env{};  ///< K=V, below the container's own env
+  /// An interactive container (`skiff run -i/-t`): its monitor serves an attach socket in
+  /// the container's directory (daemon/monitor/attach_socket.h).
+  bool interactive = false;
+  bool tty = false;            ///< with interactive: a terminal (process.terminal)
+  bool stdin_open = false;     ///< with interactive, without tty: stdin is a pipe from the client
+  uint16_t terminal_cols = 0;  ///< the terminal's first size (0: the runtime's default)
+  uint16_t terminal_rows = 0;
 };
 
 struct StartedContainer {

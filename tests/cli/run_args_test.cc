@@ -81,5 +81,21 @@ TEST(ContainerRequest, BodyOfPostContainers) {
   EXPECT_FALSE(container_request(o, [](const char*) -> const char* { return nullptr; }));
 }
 
+TEST(ContainerRequest, InteractiveFields) {
+  auto none = [](const char*) -> const char* { return nullptr; };
+  auto it = container_request(
+      RunOptions{
+          .image = "busybox", .interactive = true, .tty = true, .terminal_cols = 120, .terminal_rows = 40},
+      none);
+  ASSERT_TRUE(it) << it.error().message();
+  EXPECT_EQ(*it, nlohmann::json::parse(
+                     R"({"image":"busybox","stdin":true,"tty":true,"terminalSize":{"cols":120,"rows":40}})"));
+  // -t without a known size leaves it to the runtime; -i alone sends no terminal.
+  auto t = container_request(RunOptions{.image = "busybox", .tty = true}, none);
+  EXPECT_EQ(*t, nlohmann::json::parse(R"({"image":"busybox","tty":true})"));
+  auto i = container_request(RunOptions{.image = "busybox", .interactive = true, .terminal_cols = 80}, none);
+  EXPECT_EQ(*i, nlohmann::json::parse(R"({"image":"busybox","stdin":true})"));
+}
+
 }  // namespace
 }  // namespace skiff::cmd

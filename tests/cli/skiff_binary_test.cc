@@ -48,7 +48,7 @@ TEST_F(SkiffBinary, GetDeploymentsPrintsATable) {
   json list = {{"apiVersion", "v1"},
                {"kind", "List"},
                {"items",
-                {{{"metadata", {{"name", "web"}, {"creationTimestamp", ago(30 * 3600)}}},
+                {{{"metadata", {{"name", "web"}, {"creationTimestamp", ago(int64_t{30} * 3600)}}},
                   {"spec", {{"replicas", 3}}},
                   {"status", {{"readyReplicas", 3}, {"updatedReplicas", 3}, {"availableReplicas", 3}}}}}}};
   fake.on("GET", "/v1/deployments", {.body = list.dump()});
@@ -293,9 +293,10 @@ TEST_F(SkiffBinary, InteractiveExecSpeaksFramesAfterTheUpgrade) {
 }
 
 TEST_F(SkiffBinary, UnsupportedCommandsSaySo) {
+  // -it needs a terminal on stdin (the test's is not one), checked before any request.
   CommandResult it = skiff({"run", "-it", "busybox", "sh"});
   EXPECT_EQ(it.exit_code, 1);
-  EXPECT_EQ(it.err, "error: interactive containers are not supported yet\n");
+  EXPECT_EQ(it.err, "error: run: the input device is not a TTY (use -i without -t to pass piped input)\n");
   CommandResult kind = skiff({"get", "replicasets"});
   EXPECT_EQ(kind.exit_code, 1);
   EXPECT_NE(kind.err.find("doesn't have a resource type \"replicasets\""), std::string::npos) << kind.err;

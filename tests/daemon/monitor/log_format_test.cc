@@ -69,6 +69,24 @@ TEST(MonitorProtocol, ArgumentsParseBackIntoFlags) {
   EXPECT_EQ(flags->at("log-max-files"), "3");
   EXPECT_EQ(flags->at("sync-fd"), "3");
   EXPECT_EQ(flags->at("exit-file"), "/l/exit.json");
+  EXPECT_EQ(flags->count("attach-socket"), 0U);  // only interactive containers have one
+
+  MonitorSpec tty = spec;
+  tty.attach_socket = "/l/attach";
+  tty.tty = true;
+  tty.stdin_pipe = true;  // a terminal is the input: no pipe
+  flags = parse_flag_pairs(monitor_arguments(tty, 3));
+  ASSERT_TRUE(flags) << flags.error().message();
+  EXPECT_EQ(flags->at("attach-socket"), "/l/attach");
+  EXPECT_EQ(flags->at("tty"), "true");
+  EXPECT_EQ(flags->count("stdin"), 0U);
+  MonitorSpec piped = spec;
+  piped.attach_socket = "/l/attach";
+  piped.stdin_pipe = true;
+  flags = parse_flag_pairs(monitor_arguments(piped, 3));
+  ASSERT_TRUE(flags) << flags.error().message();
+  EXPECT_EQ(flags->at("stdin"), "true");
+  EXPECT_EQ(flags->count("tty"), 0U);
 
   auto missing = parse_flag_pairs({"--id"});
   ASSERT_FALSE(missing);

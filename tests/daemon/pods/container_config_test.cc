@@ -323,6 +323,22 @@ TEST(Config, BindsTheDnsFilesAndThePodsShm) {
   EXPECT_EQ((*find_mount(config, "/dev/shm"))["type"], "tmpfs");
 }
 
+TEST(Config, TerminalForRunIt) {
+  image::ResolvedProcess p;
+  p.args = {"sh"};
+  ContainerFacts facts = container_facts();
+  facts.terminal = true;
+  auto config = container_config(p, container(), pod_facts(), facts);
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_EQ((*config)["process"]["terminal"], true);
+  EXPECT_FALSE((*config)["process"].contains("consoleSize"));  // the runtime's default
+  facts.console_cols = 120;
+  facts.console_rows = 40;
+  config = container_config(p, container(), pod_facts(), facts);
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_EQ((*config)["process"]["consoleSize"], (json{{"height", 40}, {"width", 120}}));
+}
+
 TEST(Config, ProcessRootAndCgroup) {
   image::ResolvedProcess p;
   p.args = {"/bin/sh", "-c", "echo hi"};
@@ -339,6 +355,7 @@ TEST(Config, ProcessRootAndCgroup) {
   EXPECT_EQ(proc["cwd"], "/work");
   EXPECT_EQ(proc["user"], (json{{"uid", 1000}, {"gid", 1000}, {"additionalGids", {50}}}));
   EXPECT_EQ(proc["terminal"], false);
+  EXPECT_FALSE(proc.contains("consoleSize"));
   EXPECT_EQ(proc["noNewPrivileges"], false);
   EXPECT_FALSE(proc["capabilities"].contains("ambient"));
   EXPECT_FALSE(proc.contains("rlimits"));  // inherited from skiffd
