@@ -1,5 +1,6 @@
 #include "daemon/core/api.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,23 @@ void reply_error(http::Response& res, const common::Error& error) {
 
 nlohmann::json list_of(nlohmann::json items) {
   return {{"apiVersion", "v1"}, {"kind", "List"}, {"items", std::move(items)}};
+}
+
+common::Result<std::string> select_container(const PodRecord& pod, std::string requested) {
+  const std::string& name = pod.pod.metadata.name;
+  const auto& spec = pod.pod.spec.containers;
+  if (requested.empty()) {
+    if (spec.size() != 1) {
+      std::string names;
+      for (const auto& c : spec) names += (names.empty() ? "" : " ") + c.name;
+      return common::Error("a container name must be specified for pod " + name + ", choose one of: [" +
+                           names + "]");
+    }
+    return spec.front().name;
+  }
+  if (std::none_of(spec.begin(), spec.end(), [&](const auto& c) { return c.name == requested; }))
+    return common::Error("container " + requested + " is not valid for pod " + name);
+  return requested;
 }
 
 http::Router make_router(ApiContext& api) {

@@ -64,6 +64,10 @@ common::Result<bool> bool_field(const nlohmann::json& body, const char* name);
 /// `"terminalSize":{"cols":80,"rows":24}` (each 1..65535) of a request body; nullopt when
 /// absent; the 400 message when malformed.
 common::Result<std::optional<TerminalSize>> terminal_size_field(const nlohmann::json& body);
+/// The container of `pod` a request names (exec, log): `requested`, or the pod's only
+/// container when empty, as kubectl picks it; the 400 message when none or an unknown one
+/// is named.
+common::Result<std::string> select_container(const PodRecord& pod, std::string requested);
 /// The request asks to switch to exec frames (docs/api.md "Interactive exec"): a
 /// `Connection` header with the token `upgrade`, and `Upgrade: skiff-exec`.
 bool wants_exec_upgrade(const http::Request& req);

@@ -222,19 +222,9 @@ void add_exec_routes(http::Router& router, ApiContext& api) {
     auto pod = api.store.get_pod(name);
     if (!pod) return reply_error(res, pod.error());
     if (!*pod) return res.error(404, "pod \"" + name + "\" not found");
-    const auto& spec = (*pod)->pod.spec.containers;
-    std::string container = request->container;
-    if (container.empty()) {
-      if (spec.size() != 1) {
-        std::string names;
-        for (const auto& c : spec) names += (names.empty() ? "" : " ") + c.name;
-        return res.error(
-            400, "a container name must be specified for pod " + name + ", choose one of: [" + names + "]");
-      }
-      container = spec.front().name;
-    }
-    if (std::none_of(spec.begin(), spec.end(), [&](const auto& c) { return c.name == container; }))
-      return res.error(400, "container " + container + " is not valid for pod " + name);
+    auto selected = select_container(**pod, request->container);
+    if (!selected) return res.error(400, selected.error().message());
+    const std::string& container = *selected;
     const ContainerRecord* record = nullptr;
     for (const auto& c : (*pod)->containers)
       if (c.name == container) record = &c;

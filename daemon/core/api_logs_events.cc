@@ -53,21 +53,9 @@ void add_log_and_event_routes(http::Router& router, ApiContext& api) {
     auto pod = api.store.get_pod(name);
     if (!pod) return reply_error(res, pod.error());
     if (!*pod) return res.error(404, "pod \"" + name + "\" not found");
-    std::string container(req.query("container").value_or(""));
-    const auto& spec = (*pod)->pod.spec.containers;
-    if (container.empty()) {
-      if (spec.size() != 1) {
-        std::string names;
-        for (const auto& c : spec) names += (names.empty() ? "" : " ") + c.name;
-        return res.error(
-            400, "a container name must be specified for pod " + name + ", choose one of: [" + names + "]");
-      }
-      container = spec.front().name;
-    }
-    bool known = false;
-    for (const auto& c : spec) known = known || c.name == container;
-    if (!known) return res.error(400, "container " + container + " is not valid for pod " + name);
-    stream_container_log(req, res, api, **pod, container);
+    auto container = select_container(**pod, std::string(req.query("container").value_or("")));
+    if (!container) return res.error(400, container.error().message());
+    stream_container_log(req, res, api, **pod, *container);
   });
 
   router.get("/v1/events", [&api](const http::Request& req, http::Response& res) {

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <csignal>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
 #include "daemon/core/pod_status.h"
+#include "daemon/core/pod_sync_backoff.h"
 #include "net/port_mapping.h"
 #include "scheduler/admission.h"
 #include "scheduler/deployment_status.h"
@@ -37,10 +37,6 @@ std::string node_name() {
   return host;
 }
 
-scheduler::BackoffState backoff_state(const RestartBackoff& b) {
-  return {.next_delay = std::chrono::seconds(b.seconds)};
-}
-
 /// The recorded exit, or none when it cannot be read (logged).
 std::optional<ContainerExit> recorded_exit(ContainerMonitors& monitors, const std::string& runtime_id) {
   auto exit = monitors.exit_of(runtime_id);
@@ -49,11 +45,6 @@ std::optional<ContainerExit> recorded_exit(ContainerMonitors& monitors, const st
     return std::nullopt;
   }
   return *exit;
-}
-
-/// The store keeps whole seconds; a sub-second delay (tests) rounds up.
-int64_t whole_seconds(std::chrono::milliseconds d) {
-  return std::chrono::ceil<std::chrono::seconds>(d).count();
 }
 
 }  // namespace
@@ -246,46 +237,6 @@ Status PodSync::handle_exit(const ExitWatch& exit) {
   return save(pod);
 }
 
-Status PodSync::apply_probe(const ProbeResult& result) {
-  auto found = deps_.store.get_pod(result.pod);
-  if (!found) return std::move(found).error();
-  if (!*found || (**found).terminating_since) return {};
-  PodRecord pod = std::move(**found);
-  auto record = std::find_if(pod.containers.begin(), pod.containers.end(), [&](const ContainerRecord& c) {
-    return c.name == result.container && c.runtime_id == result.runtime_id &&
-           std::holds_alternative<ContainerStateRunning>(c.state);
-  });
-  const auto& specs = pod.pod.spec.containers;
-  auto spec = std::find_if(specs.begin(), specs.end(),
-                           [&](const scheduler::Container& c) { return c.name == result.container; });
-  if (record == pod.containers.end() || spec == specs.end()) return {};  // it has ended since
-  switch (result.decision) {
-    case ProbeDecision::Started:
-      if (!spec->readiness_probe) record->ready = true;
-      break;
-    case ProbeDecision::Ready:
-      record->ready = true;
-      break;
-    case ProbeDecision::NotReady:
-      record->ready = false;
-      break;
-    case ProbeDecision::Unhealthy: {
-      record->ready = false;
-      std::string kind(probe_kind_name(result.kind));
-      kind[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(kind[0])));
-      event(pod, "Normal", "Killing",
-            "Container " + record->name + " failed " + kind + " probe, will be restarted");
-      int signal = record->stop_signal != 0 ? record->stop_signal : SIGTERM;
-      if (auto st = deps_.runtime.signal_container(record->runtime_id, signal); !st)
-        common::log::warn("pod " + result.pod + ": " + st.error().message());
-      probe_kills_[record->runtime_id] =
-          deps_.clock() + std::chrono::seconds(pod.pod.spec.termination_grace_period_seconds);
-      break;
-    }
-  }
-  return save(pod);
-}
-
 Status PodSync::terminate(const std::string& pod_name) {
   auto found = deps_.store.get_pod(pod_name);
   if (!found) return std::move(found).error();
@@ -346,59 +297,6 @@ Result<std::optional<Timestamp>> PodSync::sync_terminating(PodRecord& pod) {
   }
   // The exits arrive as events; look again in a while in case a monitor is stuck.
   return std::optional<Timestamp>(now + std::chrono::seconds(5));
-}
-
-void PodSync::start_failed(PodRecord& pod, ContainerRecord& record, const std::string& reason,
-                           const std::string& message, Timestamp now, std::optional<Timestamp>& next) {
-  if (pod.owner.empty()) {
-    record.state =
-        ContainerStateTerminated{.exit_code = 128,
-                                 .reason = reason == "CreateContainerError" ? "StartError" : reason,
-                                 .message = message,
-                                 .finished_at = format_rfc3339(now)};
-    return;
-  }
-  auto decision = scheduler::next_restart(backoff_state(record.backoff), deps_.config.backoff, now, now,
-                                          record.name, pod.pod.metadata.name);
-  record.backoff.seconds = whole_seconds(decision.state.next_delay);
-  // Even the first retry waits: a start that failed will most likely fail again at once.
-  record.backoff.next_restart = std::max(decision.restart_at, now + deps_.config.backoff.initial);
-  record.state = ContainerStateWaiting{.reason = reason, .message = message};
-  next = next ? std::min(*next, *record.backoff.next_restart) : *record.backoff.next_restart;
-}
-
-bool PodSync::image_ready(PodRecord& pod, const scheduler::Container& spec, ContainerRecord& record,
-                          Timestamp now, std::optional<Timestamp>& next) {
-  ImagePuller* puller = deps_.puller;
-  // `skiff run` pulls on the client's side, with progress (docker's way: the API answers 404
-  // for a missing image and the CLI pulls and asks again).
-  if (puller == nullptr || spec.image_pull_policy == "Never" || pod.owner.empty()) return true;
-  const std::string key = pod.pod.metadata.name + "/" + spec.name;
-  const std::string quoted = "\"" + spec.image + "\"";
-  auto pull = pulls_.find(key);
-  if (pull == pulls_.end()) {
-    // IfNotPresent (skiff's default) starts from what is there; Always pulls for every start.
-    if (spec.image_pull_policy != "Always" && puller->present(spec.image)) return true;
-    pulls_[key] = Pull{.ticket = puller->request(spec.image), .since = now};
-    event(pod, "Normal", "Pulling", "Pulling image " + quoted);
-    record.state = ContainerStateWaiting{.reason = "ContainerCreating", .message = "Pulling image " + quoted};
-    return false;
-  }
-  auto result = puller->take(pull->second.ticket);
-  if (!result) return false;  // still pulling: the puller wakes the controller when it ends
-  auto took = std::chrono::duration<double>(now - pull->second.since).count();
-  pulls_.erase(pull);
-  if (*result) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.3fs", took);
-    event(pod, "Normal", "Pulled", "Successfully pulled image " + quoted + " in " + seconds);
-    return true;
-  }
-  std::string message = result->error().message();
-  common::log::warn("pod " + pod.pod.metadata.name + ": " + message);
-  event(pod, "Warning", "Failed", "Failed to pull image " + quoted + ": " + message);
-  start_failed(pod, record, "ErrImagePull", message, now, next);
-  return false;
 }
 
 Result<std::optional<Timestamp>> PodSync::sync(const std::string& pod_name) {
@@ -462,18 +360,7 @@ Result<std::optional<Timestamp>> PodSync::sync_pod(PodRecord& pod,
     return std::optional<Timestamp>(now + kSandboxRetry);
   }
 
-  // Containers a failed probe is restarting get SIGKILL once their grace period is over.
-  for (const auto& record : pod.containers) {
-    auto kill = probe_kills_.find(record.runtime_id);
-    if (kill == probe_kills_.end() || !std::holds_alternative<ContainerStateRunning>(record.state)) continue;
-    if (kill->second > now) {
-      next = next ? std::min(*next, kill->second) : kill->second;
-      continue;
-    }
-    if (auto st = deps_.runtime.signal_container(record.runtime_id, SIGKILL); !st)
-      common::log::warn("pod " + pod_name + ": " + st.error().message());
-    probe_kills_.erase(kill);
-  }
+  kill_after_probe_grace(pod, now, next);
 
   for (const auto& spec : pod.pod.spec.containers) {
     ContainerRecord& record = container_record(pod, spec.name);

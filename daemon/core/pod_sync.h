@@ -91,6 +91,9 @@ class PodSync {
   /// waits with backoff.
   void start_failed(PodRecord& pod, ContainerRecord& record, const std::string& reason,
                     const std::string& message, Timestamp now, std::optional<Timestamp>& next);
+  /// Containers a failed probe is restarting get SIGKILL once their grace period is over;
+  /// `next` comes no later than the earliest grace still running.
+  void kill_after_probe_grace(const PodRecord& pod, Timestamp now, std::optional<Timestamp>& next);
   common::Result<std::optional<Timestamp>> sync_terminating(PodRecord& pod);
   common::Status finalize(PodRecord& pod);
   void record_exit(PodRecord& pod, ContainerRecord& record, const std::optional<ContainerExit>& exit);

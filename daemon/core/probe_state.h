@@ -47,6 +47,8 @@ class ContainerProbeState {
   ContainerProbeState(ContainerProbeSpecs specs, Timestamp started_at, bool adopted, bool ready);
 
   const ContainerProbeSpecs& specs() const { return specs_; }
+  /// The probe of `kind`; it must be defined.
+  const scheduler::Probe& spec(ProbeKind kind) const;
   /// Whether `kind` is due at `now` (defined, not in flight, its time has come, and not
   /// waiting for the startup probe).
   bool due(ProbeKind kind, Timestamp now) const;
@@ -67,7 +69,6 @@ class ContainerProbeState {
     int successes = 0;
     int failures = 0;
   };
-  const scheduler::Probe& spec(ProbeKind kind) const;
   Track& track(ProbeKind kind) { return tracks_[static_cast<size_t>(kind)]; }
   const Track& track(ProbeKind kind) const { return tracks_[static_cast<size_t>(kind)]; }
 

@@ -16,18 +16,6 @@ namespace {
 constexpr ProbeKind kKinds[] = {ProbeKind::Startup, ProbeKind::Liveness, ProbeKind::Readiness};
 /// At most this long between looks, whatever the schedule says (a lost wakeup must not stall probes).
 constexpr auto kMaxSleep = std::chrono::seconds(10);
-
-const scheduler::Probe& spec_of(const ContainerProbeSpecs& specs, ProbeKind kind) {
-  switch (kind) {
-    case ProbeKind::Startup:
-      return *specs.startup;
-    case ProbeKind::Liveness:
-      return *specs.liveness;
-    case ProbeKind::Readiness:
-      break;
-  }
-  return *specs.readiness;
-}
 }  // namespace
 
 Result<std::unique_ptr<Prober>> Prober::start(Hooks hooks) {
@@ -97,7 +85,7 @@ void Prober::adopt_targets() {
 void Prober::start_due(Container& c, Timestamp now) {
   for (ProbeKind kind : kKinds) {
     if (!c.state.due(kind, now)) continue;
-    const scheduler::Probe& probe = spec_of(c.target.probes, kind);
+    const scheduler::Probe& probe = c.state.spec(kind);
     c.state.begin(kind, now);
     ProbeStart started = start_probe_attempt(probe, c.target.endpoint);
     if (auto* outcome = std::get_if<ProbeOutcome>(&started)) {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -97,12 +96,6 @@ Result<ExecProcess> ExecProcess::start(const ExecSpec& spec) {
       args.insert(args.end(), {"--console-size", std::to_string(spec.terminal_size->cols) + "x" +
                                                      std::to_string(spec.terminal_size->rows)});
   }
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::string path_env = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  std::array<char*, 2> envp{path_env.data(), nullptr};
 
   SpawnAttributes spawn;
   int stderr_fd = errors ? errors->write_end.get() : output->write_end.get();
@@ -113,10 +106,9 @@ Result<ExecProcess> ExecProcess::start(const ExecSpec& spec) {
   // Last: the targets above are below kConsoleFd, so no source is overwritten before use.
   if (spec.tty)
     if (auto st = spawn.dup_to(console_theirs.get(), kConsoleFd); !st) return std::move(st).error();
-  pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, spec.monitor_binary.c_str(), spawn.actions(), spawn.attr(), argv.data(),
-                         envp.data());
-  if (rc != 0) return Error::from_errno("start " + spec.monitor_binary, rc);
+  auto spawned = spawn_monitor(args, spawn);
+  if (!spawned) return std::move(spawned).error();
+  pid_t pid = *spawned;
   UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) {
     Error error = Error::from_errno("pidfd_open");

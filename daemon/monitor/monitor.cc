@@ -23,8 +23,6 @@
 #include "daemon/monitor/protocol.h"
 #include "daemon/monitor/spawn_attributes.h"
 
-extern char** environ;
-
 namespace skiff::daemon {
 
 using common::Error;
@@ -82,29 +80,19 @@ Result<MonitorHandle> start_monitored_container(const MonitorSpec& spec) {
   // Everything the child needs is built before the spawn.
   std::vector<std::string> args = monitor_arguments(spec, kSyncFd);
   args.insert(args.begin(), spec.monitor_binary);
-  std::vector<char*> argv;
-  argv.reserve(args.size() + 1);
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  // A fixed environment: nothing of skiffd's (LISTEN_FDS, a proxy, a debug switch) may
-  // change how the runtime library sets up the container. Hooks get a PATH.
-  std::string path_env = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  std::array<char*, 2> envp{path_env.data(), nullptr};
 
   SpawnAttributes spawn;
   for (auto st :
        {spawn.dup_to(sync_write.get(), kSyncFd), spawn.null_to(0, O_RDONLY), spawn.null_to(1, O_WRONLY),
         spawn.null_to(2, O_WRONLY), spawn.new_session_with_default_signals()})
     if (!st) return std::move(st).error();
-  pid_t first = 0;
-  int rc = ::posix_spawn(&first, spec.monitor_binary.c_str(), spawn.actions(), spawn.attr(), argv.data(),
-                         envp.data());
-  if (rc != 0) return Error::from_errno("start " + spec.monitor_binary, rc);
+  auto first = spawn_monitor(args, spawn);
+  if (!first) return std::move(first).error();
   sync_write.reset();
   // The first process only forks the monitor and exits; reaping it here is all skiffd ever
   // waits for. ECHILD: the caller ignores SIGCHLD, so the kernel reaped it already.
   int status = 0;
-  while (::waitpid(first, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(*first, &status, 0) < 0 && errno == EINTR) {
   }
 
   auto text = read_to_eof(sync_read.get());

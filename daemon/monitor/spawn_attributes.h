@@ -5,6 +5,10 @@
 // it safe from a multithreaded daemon (no malloc, no locks between fork and exec).
 
 #include <spawn.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
 
 #include "common/error.h"
 
@@ -33,5 +37,9 @@ class SpawnAttributes {
   posix_spawn_file_actions_t actions_{};
   posix_spawnattr_t attr_{};
 };
+
+/// posix_spawns skiff-monitor: `args[0]` is its path and argv[0], the rest its arguments;
+/// `spawn` its file actions and attributes. Returns the child's pid.
+common::Result<pid_t> spawn_monitor(const std::vector<std::string>& args, const SpawnAttributes& spawn);
 
 }  // namespace skiff::daemon

@@ -13,50 +13,8 @@ using skiff::daemon::http::testing::connect_raw;
 using skiff::daemon::http::testing::read_until;
 using skiff::daemon::http::testing::send_all;
 
-struct ExecReply {
-  long status = 0;
-  std::string content_type{};
-  std::string output{};  ///< the "output" lines joined
-  std::optional<int> exit_code{};
-  std::string body{};
-};
-
 class SkiffdExec : public Skiffd {
  protected:
-  ExecReply exec(const std::string& pod, const json& body) {
-    auto reply = api().request("POST", "/v1/pods/" + pod + "/exec", body.dump());
-    ExecReply r{.status = reply.status, .body = reply.body};
-    if (auto it = reply.headers.find("content-type"); it != reply.headers.end()) r.content_type = it->second;
-    if (reply.status != 200) return r;
-    std::istringstream lines(reply.body);
-    for (std::string line; std::getline(lines, line);) {
-      json j = json::parse(line, nullptr, false);
-      EXPECT_TRUE(j.is_object()) << line;
-      if (!j.is_object()) continue;
-      EXPECT_FALSE(r.exit_code) << "a line after the exit code: " << line;
-      if (j.contains("output")) r.output += j["output"].get<std::string>();
-      if (j.contains("exitCode")) r.exit_code = j["exitCode"].get<int>();
-    }
-    return r;
-  }
-
-  ExecReply sh(const std::string& pod, const std::string& shell_command) {
-    return exec(pod, json{{"command", {"sh", "-c", shell_command}}});
-  }
-
-  /// The name of the one running pod of a new deployment `name`.
-  std::string running_pod_of(const std::string& name) {
-    apply(deployment(name, 1));
-    std::string pod;
-    EXPECT_TRUE(eventually([&] {
-      auto running = running_pods(name);
-      if (running.size() != 1) return false;
-      pod = running.front()["metadata"]["name"].get<std::string>();
-      return true;
-    })) << daemon_log();
-    return pod;
-  }
-
   /// Starts `skiff run`'s container `name` running `command` and waits until it runs.
   void run_container(const std::string& name, const std::string& command) {
     auto created =

@@ -14,19 +14,6 @@ namespace {
 
 class SkiffdInteractiveExec : public Skiffd {
  protected:
-  /// The name of the one running pod of a new deployment `name`.
-  std::string running_pod_of(const std::string& name) {
-    apply(deployment(name, 1));
-    std::string pod;
-    EXPECT_TRUE(eventually([&] {
-      auto running = running_pods(name);
-      if (running.size() != 1) return false;
-      pod = running.front()["metadata"]["name"].get<std::string>();
-      return true;
-    })) << daemon_log();
-    return pod;
-  }
-
   std::vector<std::string> skiff_exec(const std::vector<std::string>& args) {
     std::vector<std::string> argv{SKIFF_BIN, "--socket", socket_, "exec"};
     argv.insert(argv.end(), args.begin(), args.end());

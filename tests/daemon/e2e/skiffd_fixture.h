@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -45,6 +46,15 @@ inline bool eventually(const std::function<bool()>& done, std::chrono::milliseco
   }
   return done();
 }
+
+/// What `POST /v1/pods/{name}/exec` answered (NDJSON output lines, then the exit code).
+struct ExecReply {
+  long status = 0;
+  std::string content_type{};
+  std::string output{};  ///< the "output" lines joined
+  std::optional<int> exit_code{};
+  std::string body{};
+};
 
 class Skiffd : public ::testing::Test {
  protected:
@@ -108,7 +118,8 @@ class Skiffd : public ::testing::Test {
       ::dup2(fd, 2);
       std::string config = dir_.path() + "/config.json";
       ::execl(SKIFFD_BIN, "skiffd", "--root", root_.c_str(), "--run-root", run_root_.c_str(), "--socket",
-              socket_.c_str(), "--config", config.c_str(), static_cast<char*>(nullptr));
+              socket_.c_str(), "--config", config.c_str(), "--autoscale-interval", "1s",
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
     client_.reset();
@@ -164,6 +175,41 @@ class Skiffd : public ::testing::Test {
       if (all_running) out.push_back(p);
     }
     return out;
+  }
+
+  /// Runs a command in a pod through the exec API (`body` is the request's).
+  ExecReply exec(const std::string& pod, const json& body) {
+    auto reply = api().request("POST", "/v1/pods/" + pod + "/exec", body.dump());
+    ExecReply r{.status = reply.status, .body = reply.body};
+    if (auto it = reply.headers.find("content-type"); it != reply.headers.end()) r.content_type = it->second;
+    if (reply.status != 200) return r;
+    std::istringstream lines(reply.body);
+    for (std::string line; std::getline(lines, line);) {
+      json j = json::parse(line, nullptr, false);
+      EXPECT_TRUE(j.is_object()) << line;
+      if (!j.is_object()) continue;
+      EXPECT_FALSE(r.exit_code) << "a line after the exit code: " << line;
+      if (j.contains("output")) r.output += j["output"].get<std::string>();
+      if (j.contains("exitCode")) r.exit_code = j["exitCode"].get<int>();
+    }
+    return r;
+  }
+
+  ExecReply sh(const std::string& pod, const std::string& shell_command) {
+    return exec(pod, json{{"command", {"sh", "-c", shell_command}}});
+  }
+
+  /// The name of the one running pod of a new deployment `name`.
+  std::string running_pod_of(const std::string& name) {
+    apply(deployment(name, 1));
+    std::string pod;
+    EXPECT_TRUE(eventually([&] {
+      auto running = running_pods(name);
+      if (running.size() != 1) return false;
+      pod = running.front()["metadata"]["name"].get<std::string>();
+      return true;
+    })) << daemon_log();
+    return pod;
   }
 
  public:
