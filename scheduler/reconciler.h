@@ -37,10 +37,9 @@
 #include "common/error.h"
 #include "scheduler/autoscaler_clock.h"
 #include "scheduler/objects.h"
+#include "scheduler/pod_phase.h"
 
 namespace skiff::scheduler {
-
-enum class PodPhase { Pending, Running, Failed };
 
 /// What the controller needs to know about one pod the deployment owns.
 struct PodView {

@@ -30,6 +30,7 @@
 
 #include "common/error.h"
 #include "scheduler/autoscaler_clock.h"
+#include "scheduler/pod_phase.h"
 
 namespace skiff::scheduler {
 
@@ -48,8 +49,6 @@ struct ResourceMetricSpec {
   int64_t target = 0;
   bool operator==(const ResourceMetricSpec&) const = default;
 };
-
-enum class PodPhase { Pending, Running, Succeeded, Failed };
 
 /// A container's requests; absent means the container sets none for that resource.
 struct ContainerRequests {

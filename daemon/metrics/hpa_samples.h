@@ -1,8 +1,7 @@
 #pragma once
 // Pod metrics as the HorizontalPodAutoscaler's replica calculator takes them
 // (scheduler::AutoscaledPod::cpu and ::memory): the pod's sum, the end of its window and the
-// window. Apart from pod_metrics.h because scheduler/replica_calculator.h and
-// scheduler/reconciler.h both declare scheduler::PodPhase and cannot share a translation unit.
+// window. Apart from pod_metrics.h so that the sampler does not depend on the autoscaler.
 
 #include "daemon/metrics/pod_metrics.h"
 #include "scheduler/replica_calculator.h"
