@@ -167,6 +167,16 @@ ScaleDecision decide_scale(const AutoscalerInput& input, const AutoscalerConfig&
       if (outcome.replicas > current) decision.reason = outcome.metric + " above target";
       if (outcome.replicas < current) decision.reason = "All metrics below target";
       desired = normalize(input, up, down, outcome.replicas, conditions, decision.history);
+      if (desired > current && input.unschedulable) {
+        // One node, no cluster autoscaler: more pods would only wait beside the ones that do.
+        conditions.set(kScalingLimited, ConditionStatus::True, "InsufficientNodeResources",
+                       "the desired replica count is more than the node can admit: " + *input.unschedulable);
+        decision.events.push_back({.warning = true,
+                                   .reason = "InsufficientNodeResources",
+                                   .message = "New size held at " + std::to_string(current) + " (wanted " +
+                                              std::to_string(desired) + "): " + *input.unschedulable});
+        desired = current;
+      }
       rescale = desired != current;
     }
   }

@@ -12,6 +12,9 @@
 //   3. the proposal is stabilized and rate-limited (scale_recommendations.h) with
 //      spec.behavior's rules, Kubernetes' defaults filling what is unset.
 //
+//   4. skiff's node awareness: while the node cannot admit some of the target's pods, a
+//      scale-up stays at the current size (ScalingLimited=True, InsufficientNodeResources).
+//
 // One deliberate difference: Kubernetes runs an HPA without spec.behavior through an older
 // path (scale-up limited to max(2 × current, 4) per sync, no scale events kept). skiff always
 // applies the documented default behavior (scale-up max(100 %, 4 pods) per 15 s), so a short
@@ -55,6 +58,12 @@ struct AutoscalerInput {
   /// the InvalidSelector condition and event.
   std::optional<std::string> invalid_selector{};
   std::vector<AutoscaledPod> pods{};  ///< the pods the target's selector matches
+  /// Set when pods of the target wait because the node cannot admit them (PodScheduled=False,
+  /// Unschedulable; skiff has one node and no cluster autoscaler to add another): why, as
+  /// "2 pods cannot be admitted: 0/1 nodes are available: 1 Insufficient cpu.". A scale-up
+  /// then keeps the current size (ScalingLimited, InsufficientNodeResources), so the HPA never
+  /// piles up pods the node cannot run; a scale-down proceeds.
+  std::optional<std::string> unschedulable{};
   ScaleHistory history{};
   Timestamp now{};
 };

@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "daemon/core/api.h"
+#include "daemon/core/hpa_sync.h"
 #include "daemon/http/server.h"
 #include "daemon/metrics/pod_metrics_sampler.h"
 #include "daemon/pods/pod_runtime.h"
@@ -52,6 +53,7 @@ struct Daemon::Parts {
   std::unique_ptr<ProcessMonitors> monitors;
   std::unique_ptr<ImagePuller> puller;  ///< before the controller: it outlives it
   std::unique_ptr<Controller> controller;
+  std::unique_ptr<HpaSync> autoscaler;  ///< runs on the sampler's thread: outlives it
   std::unique_ptr<metrics::PodMetricsSampler> metrics;
   std::unique_ptr<ApiContext> api;
   std::unique_ptr<http::Server> server;
@@ -147,7 +149,23 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         if (!pods) return std::move(pods).error();
         return metrics::pod_targets(*pods, parent);
       });
-  parts->metrics->start(cfg.metrics_interval);
+  // The autoscaler decides right after each sampling round, on the sampler's thread
+  // (docs/daemon.md "Autoscaling"); a rescale wakes the controller to start or stop pods.
+  parts->autoscaler = std::make_unique<HpaSync>(
+      HpaSyncDeps{.store = *parts->store,
+                  .usage = [&sampler = *parts->metrics](std::string_view pod) { return sampler.pod(pod); },
+                  .clock = system_now,
+                  .config = {},
+                  .interval = cfg.autoscale_interval});
+  parts->metrics->start(sampling_interval(cfg),
+                        [&autoscaler = *parts->autoscaler, &controller = *parts->controller] {
+                          auto rescaled = autoscaler.sync_if_due();
+                          if (!rescaled) {
+                            common::log::warn("autoscaler: " + rescaled.error().message());
+                          } else if (*rescaled) {
+                            controller.wake();
+                          }
+                        });
 
   parts->api = std::make_unique<ApiContext>(ApiContext{.store = *parts->store,
                                                        .images = *parts->images,

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "net/network.h"
@@ -19,9 +20,11 @@ struct DaemonConfig {
   std::string runtime_root = "/run/skiff-runtime";
   std::string cgroup_parent = "skiff";
   std::string monitor_binary;  ///< default: skiff-monitor next to skiffd
+  /// --autoscale-interval: how often the pods are sampled and the HPAs decide.
   std::chrono::milliseconds autoscale_interval = std::chrono::seconds(15);
-  /// How often the pods' cgroups are sampled for resource metrics (metrics-server's 15 s).
-  std::chrono::milliseconds metrics_interval = std::chrono::seconds(15);
+  /// --config metrics.interval: sample more often than the HPAs decide (`skiff top pods`
+  /// fresher); unset: every autoscale_interval.
+  std::optional<std::chrono::milliseconds> metrics_interval{};
   net::NetworkConfig network = net::default_network_config();
   scheduler::BackoffConfig backoff{};
   /// 0: measured from the host (all CPUs, MemTotal minus kubelet's 100Mi eviction reserve).
@@ -29,5 +32,10 @@ struct DaemonConfig {
   int64_t log_max_bytes = int64_t{10} * 1024 * 1024;
   int log_max_files = 2;
 };
+
+/// How often the metrics sampler runs (DaemonConfig::metrics_interval).
+inline std::chrono::milliseconds sampling_interval(const DaemonConfig& config) {
+  return config.metrics_interval.value_or(config.autoscale_interval);
+}
 
 }  // namespace skiff::daemon

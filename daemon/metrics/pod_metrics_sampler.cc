@@ -18,9 +18,10 @@ PodMetricsSampler::~PodMetricsSampler() {
   stop();
 }
 
-void PodMetricsSampler::start(std::chrono::milliseconds interval) {
+void PodMetricsSampler::start(std::chrono::milliseconds interval, std::function<void()> after_round) {
   if (thread_.joinable()) return;
   interval_ = interval;
+  after_round_ = std::move(after_round);
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }
@@ -44,6 +45,7 @@ void PodMetricsSampler::run() {
                        std::to_string(stats.pods) + " pods in " + std::to_string(stats.duration.count()) +
                        " us (" + std::to_string(stats.failures) + " failed, " +
                        std::to_string(stats.published) + " pods published)");
+    if (after_round_) after_round_();
     lock.lock();
     // A fixed rate; after a round that overran (a stalled filesystem), start again from now.
     next += interval_;

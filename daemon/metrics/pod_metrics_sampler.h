@@ -60,8 +60,10 @@ class PodMetricsSampler {
   PodMetricsSampler(const PodMetricsSampler&) = delete;
   PodMetricsSampler& operator=(const PodMetricsSampler&) = delete;
 
-  /// Starts the sampling thread: a round at once, then one every `interval`.
-  void start(std::chrono::milliseconds interval);
+  /// Starts the sampling thread: a round at once, then one every `interval`. `after_round`
+  /// runs on that thread after each round has published its snapshot (the autoscaler's sync,
+  /// which then decides on the freshest samples).
+  void start(std::chrono::milliseconds interval, std::function<void()> after_round = {});
   /// Stops the thread (waits for a round in progress). Idempotent.
   void stop();
 
@@ -104,6 +106,7 @@ class PodMetricsSampler {
   Snapshot snapshot_;
 
   std::chrono::milliseconds interval_{0};
+  std::function<void()> after_round_;
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

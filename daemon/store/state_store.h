@@ -82,7 +82,10 @@ class StateStore {
   /// it already has changes nothing (no new resource version).
   common::Result<StoredObject> update_status(const scheduler::Object& object);
   /// Sets a Deployment's spec.replicas: a spec change, so generation grows (unless equal).
-  common::Result<StoredObject> scale(const std::string& deployment, int32_t replicas);
+  /// With `expected`, ESTALE unless spec.replicas is still that (the autoscaler's guard
+  /// against a `skiff scale` or apply between its read and its write).
+  common::Result<StoredObject> scale(const std::string& deployment, int32_t replicas,
+                                     std::optional<int32_t> expected = std::nullopt);
   /// The latest resource version handed out (0 for an empty store).
   common::Result<int64_t> resource_version();
 

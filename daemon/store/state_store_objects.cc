@@ -304,7 +304,8 @@ Result<StoredObject> StateStore::update_status(const Object& object) {
   return StoredObject{std::move(*updated), *version};
 }
 
-Result<StoredObject> StateStore::scale(const std::string& deployment, int32_t replicas) {
+Result<StoredObject> StateStore::scale(const std::string& deployment, int32_t replicas,
+                                       std::optional<int32_t> expected) {
   constexpr std::string_view kind = "Deployment";
   std::lock_guard lock(*mutex_);
   auto tx = db_.begin();
@@ -314,6 +315,10 @@ Result<StoredObject> StateStore::scale(const std::string& deployment, int32_t re
   if (!*existing) return not_found(kind, deployment);
   Row row = std::move(**existing);
   json& current = row.spec["spec"]["replicas"];
+  if (expected && !(current.is_number_integer() && current.get<int64_t>() == *expected))
+    return Error("Deployment " + deployment + ": spec.replicas changed meanwhile (expected " +
+                     std::to_string(*expected) + ", now " + current.dump() + ")",
+                 ESTALE);
   if (current.is_number_integer() && current.get<int64_t>() == replicas)
     return stored_from(db_, kind, deployment, row);
   current = replicas;

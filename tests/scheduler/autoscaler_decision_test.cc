@@ -264,6 +264,30 @@ TEST(AutoscalerConditions, LimitedByMaxAndByRate) {
             "the desired replica count is increasing faster than the maximum scale rate");
 }
 
+// skiff's node awareness: while pods wait for room on the node, a scale-up is held (no more
+// Pending pods), a scale-down is not.
+TEST(AutoscalerConditions, UnschedulablePodsHoldAScaleUp) {
+  AutoscalerInput input = hpa(4, {cpu_utilization(50)});
+  input.pods = pods(4, 100, 400);  // asks for 8
+  input.history = settled(4);
+  input.unschedulable = "1 pod cannot be admitted: 0/1 nodes are available: 1 Insufficient cpu.";
+  ScaleDecision decision = decide_scale(input, {});
+  EXPECT_FALSE(decision.rescale);
+  EXPECT_EQ(decision.desired_replicas, 4);
+  expect_condition(decision, "ScalingLimited", ConditionStatus::True, "InsufficientNodeResources");
+  EXPECT_EQ(condition(decision, "ScalingLimited")->message,
+            "the desired replica count is more than the node can admit: " + *input.unschedulable);
+  EXPECT_EQ(decision.events,
+            (std::vector<HpaEvent>{{true, "InsufficientNodeResources",
+                                    "New size held at 4 (wanted 8): " + *input.unschedulable}}));
+  EXPECT_TRUE(decision.history.scale_up_events.empty());
+
+  input.pods = pods(4, 100, 100);  // asks for 2: scaling down frees room, so it proceeds
+  decision = decide_scale(input, {});
+  EXPECT_TRUE(decision.rescale);
+  EXPECT_EQ(decision.desired_replicas, 2);
+}
+
 TEST(AutoscalerConditions, InvalidSelector) {
   AutoscalerInput input = hpa(3, {cpu_utilization(50)});
   input.invalid_selector = "the HPA target's scale is missing a selector";

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "objects_test_support.h"
@@ -183,6 +184,21 @@ TEST(Pod, RoundTripsWithStatusAndPid) {
             "status.phase: unsupported value \"Sleeping\": supported values: \"Pending\", \"Running\", "
             "\"Succeeded\", "
             "\"Failed\", \"Unknown\"");
+}
+
+// The runnable examples stay valid objects, without a warning (each field they use is one
+// skiff implements).
+TEST(ObjectFile, EveryExampleParses) {
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SKIFF_SOURCE_DIR) + "/examples")) {
+    if (entry.path().extension() != ".json") continue;
+    ++files;
+    auto parsed = read_object_file(entry.path());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+    EXPECT_FALSE(parsed->objects.empty()) << entry.path();
+    EXPECT_TRUE(parsed->warnings.empty()) << entry.path() << ": " << parsed->warnings.front();
+  }
+  EXPECT_GE(files, 4u);
 }
 
 }  // namespace

@@ -9,11 +9,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(MetricsConfig, DefaultsTo15Seconds) {
+TEST(MetricsConfig, DefaultsToTheAutoscaleInterval) {
   DaemonConfig config;
-  EXPECT_EQ(config.metrics_interval, 15s);
+  EXPECT_EQ(sampling_interval(config), 15s);
   ASSERT_TRUE(apply_config_text(R"({"metrics": {}})", "c.json", config));
-  EXPECT_EQ(config.metrics_interval, 15s);
+  EXPECT_EQ(config.metrics_interval, std::nullopt);
+  config.autoscale_interval = 1s;  // --autoscale-interval 1s
+  EXPECT_EQ(sampling_interval(config), 1s);
 }
 
 TEST(MetricsConfig, TakesAnInterval) {
@@ -22,6 +24,8 @@ TEST(MetricsConfig, TakesAnInterval) {
   EXPECT_EQ(config.metrics_interval, 1s);
   ASSERT_TRUE(apply_config_text(R"({"metrics": {"interval": "250ms"}})", "c.json", config));
   EXPECT_EQ(config.metrics_interval, 250ms);
+  config.autoscale_interval = 1s;
+  EXPECT_EQ(sampling_interval(config), 250ms);
 }
 
 TEST(MetricsConfig, RefusesBadValuesNamingTheKey) {
@@ -46,7 +50,7 @@ TEST(MetricsConfig, RefusesBadValuesNamingTheKey) {
     auto st = apply_config_text(text, "c.json", config);
     ASSERT_FALSE(st) << text;
     EXPECT_EQ(st.error().message(), message) << text;
-    EXPECT_EQ(config.metrics_interval, 15s) << text;
+    EXPECT_EQ(config.metrics_interval, std::nullopt) << text;
   }
 }
 

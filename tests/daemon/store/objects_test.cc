@@ -259,6 +259,23 @@ TEST_F(StoreTest, ScaleIsASpecChange) {
   EXPECT_EQ(missing.error().code(), ENOENT);
 }
 
+// The autoscaler writes a size only over the one it decided from.
+TEST_F(StoreTest, ScaleFromAnExpectedSize) {
+  ASSERT_TRUE(store().apply(object_of(deployment_json("web"))).ok());
+  int32_t replicas = as_deployment(**store().get("Deployment", "web")).spec.replicas;
+  auto r = store().scale("web", replicas + 2, replicas);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(as_deployment(*r).spec.replicas, replicas + 2);
+
+  auto stale = store().scale("web", 9, replicas);  // someone scaled meanwhile
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code(), ESTALE);
+  EXPECT_EQ(stale.error().message(), "Deployment web: spec.replicas changed meanwhile (expected " +
+                                         std::to_string(replicas) + ", now " + std::to_string(replicas + 2) +
+                                         ")");
+  EXPECT_EQ(**store().get("Deployment", "web"), *r);
+}
+
 TEST_F(StoreTest, InvalidObjectIsRejectedNamingTheField) {
   Deployment d = deployment("web");
   d.spec.pod_template.spec.containers.at(0).image.clear();
