@@ -68,6 +68,9 @@ class Cgroup {
   /// Keeps ~10-13 fds open per group for cheap re-reads: a process sampling hundreds of
   /// groups needs RLIMIT_NOFILE above the default 1024 soft limit.
   common::Result<Stats> stats() { return driver_->stats(); }
+  /// Only the cumulative CPU time and the memory working set (the autoscaler's sampler):
+  /// cpuacct.usage or cpu.stat, the memory usage and memory.stat, on cached fds.
+  common::Result<Usage> usage() { return driver_->usage(); }
   common::Status freeze(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     return driver_->set_frozen(true, timeout);
   }

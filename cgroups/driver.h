@@ -29,6 +29,7 @@ class Driver {
   /// Writes every set field; unset fields keep their current kernel value.
   virtual common::Status apply(const Resources& resources) = 0;
   virtual common::Result<Stats> stats() = 0;
+  virtual common::Result<Usage> usage() = 0;
   virtual common::Status set_frozen(bool frozen, std::chrono::milliseconds timeout) = 0;
   virtual common::Result<FreezerState> freezer_state() const = 0;
   virtual common::Result<std::vector<pid_t>> processes(bool recursive) const = 0;

@@ -249,6 +249,27 @@ Result<Stats> V1Driver::stats() {
   return out;
 }
 
+Result<Usage> V1Driver::usage() {
+  Usage out;
+  std::string& buf = buf_;
+  if (GroupDir* dir = dir_of("cpuacct")) {
+    if (auto st = dir->read_cached("cpuacct.usage", buf); !st)
+      return std::move(st).error().context("read usage");
+    out.cpu_usage_ns = common::leading_u64(buf);
+  }
+  if (GroupDir* dir = dir_of("memory")) {
+    MemoryStats memory;
+    if (auto st = dir->read_cached("memory.usage_in_bytes", buf); !st)
+      return std::move(st).error().context("read usage");
+    memory.usage = common::leading_u64(buf);
+    if (auto st = dir->read_cached("memory.stat", buf); !st)
+      return std::move(st).error().context("read usage");
+    parse_v1_memory_stat(buf, memory);
+    out.memory_working_set = memory.working_set;
+  }
+  return out;
+}
+
 Status V1Driver::set_frozen(bool frozen, std::chrono::milliseconds timeout) {
   GroupDir* dir = dir_of("freezer");
   if (!dir) {

@@ -25,6 +25,7 @@ class V1Driver : public Driver {
   common::Status add_process(pid_t pid) override;
   common::Status apply(const Resources& resources) override;
   common::Result<Stats> stats() override;
+  common::Result<Usage> usage() override;
   common::Status set_frozen(bool frozen, std::chrono::milliseconds timeout) override;
   common::Result<FreezerState> freezer_state() const override;
   common::Result<std::vector<pid_t>> processes(bool recursive) const override;

@@ -248,6 +248,23 @@ Status read_stats(GroupDir& dir, const StatFiles& f, Stats& out) {
   return {};
 }
 
+Status read_usage(GroupDir& dir, const StatFiles& f, Usage& out) {
+  std::string buf;
+  CpuStats cpu;
+  if (auto st = dir.read_cached("cpu.stat", buf); !st) return st;
+  parse_v2_cpu_stat(buf, cpu);
+  out.cpu_usage_ns = cpu.usage_ns;
+  if (f.memory) {
+    MemoryStats memory;
+    if (auto st = dir.read_cached("memory.current", buf); !st) return st;
+    memory.usage = common::leading_u64(buf);
+    if (auto st = dir.read_cached("memory.stat", buf); !st) return st;
+    parse_v2_memory_stat(buf, memory);
+    out.memory_working_set = memory.working_set;
+  }
+  return {};
+}
+
 Status read_hugetlb_stats(GroupDir& dir, const StatFiles& f, Stats& out) {
   std::string buf;
   for (const auto& size : f.hugepage_sizes) {

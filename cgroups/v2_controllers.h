@@ -38,5 +38,7 @@ struct StatFiles {
 StatFiles probe_stat_files(const GroupDir& dir, const std::set<std::string>& controllers);
 common::Status read_stats(GroupDir& dir, const StatFiles& files, Stats& out);
 common::Status read_hugetlb_stats(GroupDir& dir, const StatFiles& files, Stats& out);
+/// Only what Usage holds: cpu.stat, memory.current and memory.stat.
+common::Status read_usage(GroupDir& dir, const StatFiles& files, Usage& out);
 
 }  // namespace skiff::cgroups::v2

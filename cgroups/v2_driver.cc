@@ -131,6 +131,18 @@ Result<Stats> V2Driver::stats() {
   return out;
 }
 
+Result<Usage> V2Driver::usage() {
+  if (!stat_files_) {
+    auto have = controllers();
+    if (!have) return std::move(have).error().context("read usage");
+    stat_files_ = v2::probe_stat_files(dir_, *have);
+  }
+  Usage out;
+  if (auto st = v2::read_usage(dir_, *stat_files_, out); !st)
+    return std::move(st).error().context("read usage");
+  return out;
+}
+
 Status V2Driver::read_hugetlb_stats(Stats& out) {
   if (!stat_files_) {
     auto have = controllers();

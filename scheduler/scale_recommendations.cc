@@ -62,8 +62,12 @@ LimitedReplicas stabilize_recommendation(int32_t current, int32_t desired, const
   if (stabilized < up_recommendation) stabilized = up_recommendation;
   if (stabilized > down_recommendation) stabilized = down_recommendation;
 
+  // Both windows end now, so an older entry with the same count as a newer one can never
+  // decide anything: dropping it keeps at most one entry per count (a 300 s window at a 1 s
+  // sync would otherwise keep 300, stored and parsed every second).
   std::erase_if(recommendations, [&](const TimestampedRecommendation& recommendation) {
-    return recommendation.at < up_cutoff && recommendation.at < down_cutoff;
+    return (recommendation.at < up_cutoff && recommendation.at < down_cutoff) ||
+           recommendation.replicas == desired;
   });
   recommendations.push_back({.replicas = desired, .at = now});
 

@@ -53,7 +53,8 @@ struct LimitedReplicas {
 /// The stabilized recommendation: within [the lowest recommendation of the scale-up window, the
 /// highest of the scale-down window] (both including `desired`), as close to `current` as that
 /// allows. Reason ScaleUpStabilized or ScaleDownStabilized by the direction asked for.
-/// `recommendations` gets `desired` recorded at `now` and loses what both windows have left.
+/// `recommendations` gets `desired` recorded at `now` and loses what both windows have left
+/// and any earlier entry of the same count (which the newer one always outweighs).
 LimitedReplicas stabilize_recommendation(int32_t current, int32_t desired, const ScalingRules& scale_up,
                                          const ScalingRules& scale_down,
                                          std::vector<TimestampedRecommendation>& recommendations,

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "daemon/core/probe_targets.h"
 
 namespace skiff::daemon {
@@ -52,7 +53,10 @@ Result<std::unique_ptr<Controller>> Controller::start(const CoreDeps& deps, sche
   if (!prober) return std::move(prober).error();
   c->prober_ = std::move(*prober);
   if (c->deps_.puller != nullptr) c->deps_.puller->on_done([raw] { raw->wake(); });
-  c->thread_ = std::thread([raw] { raw->loop(); });
+  c->thread_ = std::thread([raw] {
+    common::name_this_thread("skiffd-control");
+    raw->loop();
+  });
   return c;
 }
 
@@ -193,7 +197,8 @@ void Controller::pass() {
       common::log::warn("pod " + result.pod + ": " + st.error().message());
 
   std::optional<Timestamp> next = reconcile_rounds(deps_.store, deployments_, pods_);
-  if (auto pods = deps_.store.list_pods()) prober_->set_targets(probe_targets(*pods, deps_.config, started_));
+  if (auto pods = deps_.store.pods_snapshot())
+    prober_->set_targets(probe_targets(**pods, deps_.config, started_));
   arm_timer(next);
 }
 

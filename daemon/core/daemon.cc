@@ -144,10 +144,11 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   if (!layout) return std::move(layout).error().context("cgroups");
   parts->metrics = std::make_unique<metrics::PodMetricsSampler>(
       metrics::cgroup_usage_reader(std::move(*layout)),
-      [&store = *parts->store, parent = cfg.cgroup_parent]() -> Result<std::vector<metrics::PodTarget>> {
-        auto pods = store.list_pods();
+      [&store = *parts->store, targets = std::make_shared<metrics::SnapshotTargets>(
+                                   cfg.cgroup_parent)]() -> Result<metrics::Targets> {
+        auto pods = store.pods_snapshot();
         if (!pods) return std::move(pods).error();
-        return metrics::pod_targets(*pods, parent);
+        return targets->of(*pods);
       });
   // The autoscaler decides right after each sampling round, on the sampler's thread
   // (docs/daemon.md "Autoscaling"); a rescale wakes the controller to start or stop pods.
@@ -159,7 +160,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                   .interval = cfg.autoscale_interval});
   parts->metrics->start(sampling_interval(cfg),
                         [&autoscaler = *parts->autoscaler, &controller = *parts->controller] {
-                          auto rescaled = autoscaler.sync_if_due();
+                          auto rescaled = autoscaler.after_sampling_round();
                           if (!rescaled) {
                             common::log::warn("autoscaler: " + rescaled.error().message());
                           } else if (*rescaled) {

@@ -95,21 +95,22 @@ std::vector<ResourceMetricSpec> metric_specs(const scheduler::HorizontalPodAutos
   return out;
 }
 
-std::optional<std::string> unschedulable_pods(const std::vector<PodRecord>& pods) {
+std::optional<std::string> unschedulable_pods(const TargetPods& pods) {
   size_t count = 0;
   std::string message;
-  for (const auto& pod : pods) {
-    if (!is_unschedulable(pod)) continue;
-    if (count++ == 0) message = scheduler::find_condition(pod.pod.status.conditions, "PodScheduled")->message;
+  for (const PodRecord* pod : pods) {
+    if (!is_unschedulable(*pod)) continue;
+    if (count++ == 0)
+      message = scheduler::find_condition(pod->pod.status.conditions, "PodScheduled")->message;
   }
   if (count == 0) return std::nullopt;
   return std::to_string(count) + (count == 1 ? " pod cannot" : " pods cannot") + " be admitted: " + message;
 }
 
 scheduler::AutoscalerInput autoscaler_input(const scheduler::HorizontalPodAutoscaler& hpa,
-                                            const scheduler::Deployment& target,
-                                            const std::vector<PodRecord>& pods, const PodMetricsLookup& usage,
-                                            ScaleHistory history, Timestamp now) {
+                                            const scheduler::Deployment& target, const TargetPods& pods,
+                                            const PodMetricsLookup& usage, ScaleHistory history,
+                                            Timestamp now) {
   const auto& spec = hpa.spec;
   auto fraction = [](std::optional<int64_t> milli) -> std::optional<double> {
     if (!milli) return std::nullopt;
@@ -125,7 +126,7 @@ scheduler::AutoscalerInput autoscaler_input(const scheduler::HorizontalPodAutosc
                                 .unschedulable = unschedulable_pods(pods),
                                 .history = std::move(history),
                                 .now = now};
-  for (const auto& pod : pods) in.pods.push_back(autoscaled_pod(pod, usage(pod.pod.metadata.name)));
+  for (const PodRecord* pod : pods) in.pods.push_back(autoscaled_pod(*pod, usage(pod->pod.metadata.name)));
   return in;
 }
 

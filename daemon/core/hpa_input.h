@@ -28,16 +28,19 @@ scheduler::AutoscaledPod autoscaled_pod(const PodRecord& pod,
 /// The spec.metrics of an HPA as the replica calculator takes them (none: cpu at 80 %).
 std::vector<scheduler::ResourceMetricSpec> metric_specs(const scheduler::HorizontalPodAutoscalerSpec& spec);
 
+/// The pods of one target, pointing into the store's snapshot (no copies every second).
+using TargetPods = std::vector<const PodRecord*>;
+
 /// One sync's input: `pods` are the target's (its owned pods), `history` what the previous
 /// sync stored.
 scheduler::AutoscalerInput autoscaler_input(const scheduler::HorizontalPodAutoscaler& hpa,
-                                            const scheduler::Deployment& target,
-                                            const std::vector<PodRecord>& pods, const PodMetricsLookup& usage,
-                                            scheduler::ScaleHistory history, Timestamp now);
+                                            const scheduler::Deployment& target, const TargetPods& pods,
+                                            const PodMetricsLookup& usage, scheduler::ScaleHistory history,
+                                            Timestamp now);
 
 /// "2 pods cannot be admitted: 0/1 nodes are available: 1 Insufficient cpu." when pods in
 /// `pods` wait for room on the node; nullopt when none does.
-std::optional<std::string> unschedulable_pods(const std::vector<PodRecord>& pods);
+std::optional<std::string> unschedulable_pods(const TargetPods& pods);
 
 /// The HPA's new status after `decision`: sizes, current metrics, lastScaleTime and the
 /// conditions merged into the stored ones (a condition keeps its lastTransitionTime while its

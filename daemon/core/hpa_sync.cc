@@ -1,6 +1,7 @@
 #include "daemon/core/hpa_sync.h"
 
 #include <cerrno>
+#include <utility>
 
 #include "common/log.h"
 
@@ -23,7 +24,8 @@ bool gone(const common::Error& e) {
 
 HpaSync::HpaSync(HpaSyncDeps deps) : deps_(std::move(deps)) {}
 
-Result<bool> HpaSync::sync_if_due() {
+Result<bool> HpaSync::after_sampling_round() {
+  if (!std::exchange(warmed_up_, true)) return false;
   const Timestamp now = deps_.clock();
   if (last_sync_ && now - *last_sync_ < deps_.interval - deps_.interval / 10) return false;
   last_sync_ = now;
@@ -31,6 +33,7 @@ Result<bool> HpaSync::sync_if_due() {
 }
 
 Result<bool> HpaSync::sync_all() {
+  const auto started = std::chrono::steady_clock::now();
   auto hpas = deps_.store.list(kKind);
   if (!hpas) return std::move(hpas).error();
   bool rescaled = false;
@@ -44,6 +47,12 @@ Result<bool> HpaSync::sync_all() {
     }
     rescaled = rescaled || *synced;
   }
+  if (!hpas->empty())
+    common::log::debug("autoscaler: synced " + std::to_string(hpas->size()) + " HPAs in " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now() - started)
+                                          .count()) +
+                       " us");
   return rescaled;
 }
 
@@ -57,8 +66,11 @@ Result<bool> HpaSync::sync(HorizontalPodAutoscaler hpa) {
     return false;
   }
   const auto& deployment = std::get<scheduler::Deployment>((*target)->object);
-  auto pods = deps_.store.list_pods_of(deployment.metadata.name);
-  if (!pods) return std::move(pods).error();
+  auto all_pods = deps_.store.pods_snapshot();
+  if (!all_pods) return std::move(all_pods).error();
+  TargetPods pods;
+  for (const auto& pod : **all_pods)
+    if (pod.owner == deployment.metadata.name) pods.push_back(&pod);
 
   scheduler::ScaleHistory history;
   auto state = deps_.store.hpa_state(name);
@@ -74,7 +86,7 @@ Result<bool> HpaSync::sync(HorizontalPodAutoscaler hpa) {
                         "; starting a new history");
     }
   }
-  const auto input = autoscaler_input(hpa, deployment, *pods, deps_.usage, history, now);
+  const auto input = autoscaler_input(hpa, deployment, pods, deps_.usage, history, now);
   scheduler::ScaleDecision decision = scheduler::decide_scale(input, deps_.config);
 
   bool rescaled = false;

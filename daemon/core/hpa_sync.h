@@ -33,9 +33,12 @@ class HpaSync {
   /// One sync of every HPA. Returns whether a target was rescaled (the controller has pods
   /// to start or stop). One HPA's failure is logged and does not stop the others.
   common::Result<bool> sync_all();
-  /// sync_all() when `interval` has passed since the last one (less a tenth, so a sampler
-  /// round that ends a little early does not skip a whole interval); false otherwise.
-  common::Result<bool> sync_if_due();
+  /// The sampler finished a round: sync_all() when `interval` has passed since the last one
+  /// (less a tenth, so a round that ends a little early does not skip a whole interval);
+  /// false otherwise. The first round after start is skipped: a rate needs two reads, so it
+  /// publishes no pod yet, and a sync then would only report missing metrics (a warning
+  /// event and ScalingActive=False after every daemon restart).
+  common::Result<bool> after_sampling_round();
 
  private:
   common::Result<bool> sync(scheduler::HorizontalPodAutoscaler hpa);
@@ -45,6 +48,7 @@ class HpaSync {
 
   HpaSyncDeps deps_;
   std::optional<Timestamp> last_sync_{};
+  bool warmed_up_ = false;
 };
 
 }  // namespace skiff::daemon

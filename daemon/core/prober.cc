@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "common/thread_name.h"
+
 namespace skiff::daemon {
 
 using common::Error;
@@ -22,7 +24,10 @@ Result<std::unique_ptr<Prober>> Prober::start(Hooks hooks) {
   UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake) return Error::from_errno("eventfd");
   std::unique_ptr<Prober> p(new Prober(std::move(hooks), std::move(wake)));
-  p->thread_ = std::thread([raw = p.get()] { raw->loop(); });
+  p->thread_ = std::thread([raw = p.get()] {
+    common::name_this_thread("skiffd-prober");
+    raw->loop();
+  });
   return p;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "daemon/http/connection.h"
 
 namespace skiff::daemon::http {
@@ -144,7 +145,10 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Router rout
   server->socket_dev_ = st.st_dev;
   server->socket_ino_ = st.st_ino;
   try {
-    server->acceptor_ = std::thread([s = server.get()] { s->accept_loop(); });
+    server->acceptor_ = std::thread([s = server.get()] {
+      common::name_this_thread("skiffd-accept");
+      s->accept_loop();
+    });
   } catch (const std::system_error& e) {
     return Error("start the accept thread: " + std::string(e.what()));
   }
@@ -224,6 +228,7 @@ void Server::serve(UniqueFd fd) {
   try {
     int raw = fd.get();
     w.thread = std::thread([this, raw, &w] {
+      common::name_this_thread("skiffd-http");
       ConnectionContext ctx{
           .router = &router_, .options = &options_, .stop_fd = stop_fd_.get(), .stopping = &stopping_};
       serve_connection(UniqueFd(raw), ctx);

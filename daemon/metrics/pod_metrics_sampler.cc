@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace skiff::daemon::metrics {
 
@@ -23,7 +24,10 @@ void PodMetricsSampler::start(std::chrono::milliseconds interval, std::function<
   interval_ = interval;
   after_round_ = std::move(after_round);
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    common::name_this_thread("skiffd-metrics");
+    run();
+  });
 }
 
 void PodMetricsSampler::stop() {
@@ -104,8 +108,9 @@ RoundStats PodMetricsSampler::sample_once() {
   }
 
   auto published = std::make_shared<std::vector<PodMetrics>>();
+  published->reserve((*targets)->size());
   std::map<std::string, PodState, std::less<>> next;
-  for (const auto& target : *targets) {
+  for (const auto& target : **targets) {
     ++stats.pods;
     PodState state;
     if (auto it = pods_.find(target.name); it != pods_.end() && it->second.uid == target.uid)

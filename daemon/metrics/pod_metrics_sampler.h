@@ -30,7 +30,10 @@
 namespace skiff::daemon::metrics {
 
 /// The pods to sample now (the daemon lists its store's pods).
-using TargetSource = std::function<common::Result<std::vector<PodTarget>>()>;
+using Targets = std::shared_ptr<const std::vector<PodTarget>>;
+/// Shared, not copied: the daemon hands the same list every round until a pod changes
+/// (SnapshotTargets).
+using TargetSource = std::function<common::Result<Targets>()>;
 
 /// Injected clocks: the rate uses the steady one, reported timestamps the wall one.
 struct SamplerClock {

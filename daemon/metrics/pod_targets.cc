@@ -22,4 +22,13 @@ std::vector<PodTarget> pod_targets(const std::vector<PodRecord>& pods, const std
   return out;
 }
 
+std::shared_ptr<const std::vector<PodTarget>> SnapshotTargets::of(
+    const std::shared_ptr<const std::vector<PodRecord>>& pods) {
+  if (pods != pods_ || !targets_) {
+    targets_ = std::make_shared<const std::vector<PodTarget>>(pod_targets(*pods, cgroup_parent_));
+    pods_ = pods;
+  }
+  return targets_;
+}
+
 }  // namespace skiff::daemon::metrics

@@ -2,6 +2,7 @@
 // Which cgroups the sampler reads: every running container of every pod the daemon keeps,
 // at "<cgroup_parent>/<pod>/<container>" (daemon/pods/pod_runtime.h).
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,19 @@ struct PodTarget {
 
 /// The pods with at least one running container, and those containers.
 std::vector<PodTarget> pod_targets(const std::vector<PodRecord>& pods, const std::string& cgroup_parent);
+
+/// pod_targets() of the store's pod snapshots (StateStore::pods_snapshot(), the same list
+/// until a pod is written), computed again only when the snapshot is a new one: on an idle
+/// node a sampling round builds no paths.
+class SnapshotTargets {
+ public:
+  explicit SnapshotTargets(std::string cgroup_parent) : cgroup_parent_(std::move(cgroup_parent)) {}
+  std::shared_ptr<const std::vector<PodTarget>> of(const std::shared_ptr<const std::vector<PodRecord>>& pods);
+
+ private:
+  std::string cgroup_parent_;
+  std::shared_ptr<const std::vector<PodRecord>> pods_;
+  std::shared_ptr<const std::vector<PodTarget>> targets_;
+};
 
 }  // namespace skiff::daemon::metrics

@@ -10,9 +10,9 @@ class CgroupHandle final : public UsageHandle {
  public:
   explicit CgroupHandle(cgroups::Cgroup group) : group_(std::move(group)) {}
   common::Result<RawUsage> read() override {
-    auto stats = group_.stats();
-    if (!stats) return std::move(stats).error();
-    return RawUsage{.cpu_usage_ns = stats->cpu.usage_ns, .working_set_bytes = stats->memory.working_set};
+    auto usage = group_.usage();
+    if (!usage) return std::move(usage).error();
+    return RawUsage{.cpu_usage_ns = usage->cpu_usage_ns, .working_set_bytes = usage->memory_working_set};
   }
 
  private:

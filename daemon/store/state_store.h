@@ -121,6 +121,11 @@ class StateStore {
   common::Result<std::vector<PodRecord>> list_pods();
   /// The pods of a Deployment by name; "" lists the `skiff run` containers.
   common::Result<std::vector<PodRecord>> list_pods_of(const std::string& owner);
+  /// Every pod, as list_pods() returns them, shared and immutable: read from the database
+  /// only when a pod was written since the last call. For the readers that run every second
+  /// whatever happens (the metrics sampler, the autoscaler, the prober's targets), so that
+  /// an idle node does not parse every pod's JSON each time.
+  common::Result<std::shared_ptr<const std::vector<PodRecord>>> pods_snapshot();
 
   // ---- events ------------------------------------------------------------------------
 
@@ -152,6 +157,8 @@ class StateStore {
   common::Database db_;
   StoreOptions options_;
   std::unique_ptr<std::mutex> mutex_;  // behind a pointer so the store stays movable
+  /// pods_snapshot()'s; reset (under mutex_) by every write to daemon_pods.
+  std::shared_ptr<const std::vector<PodRecord>> pods_snapshot_;
 };
 
 }  // namespace skiff::daemon

@@ -266,6 +266,7 @@ Result<PodRecord> StateStore::insert_pod(PodRecord record) {
   const std::string& name = record.pod.metadata.name;
 
   std::lock_guard lock(*mutex_);
+  pods_snapshot_.reset();
   auto tx = db_.begin();
   if (!tx) return std::move(tx).error();
   auto existing = select_pods(std::nullopt, name);
@@ -315,6 +316,7 @@ Result<PodRecord> StateStore::update_pod(const PodRecord& input) {
   record.pod = std::move(*pod);
   record.resource_version = stored.resource_version;
   if (record == stored) return record;  // nothing to write, no fsync
+  pods_snapshot_.reset();
 
   auto version = next_resource_version();
   if (!version) return std::move(version).error();
@@ -339,6 +341,7 @@ Result<PodRecord> StateStore::update_pod(const PodRecord& input) {
 
 Result<bool> StateStore::delete_pod(const std::string& name) {
   std::lock_guard lock(*mutex_);
+  pods_snapshot_.reset();
   auto tx = db_.begin();
   if (!tx) return std::move(tx).error();
   // The containers go with it (ON DELETE CASCADE; foreign keys are on in every connection).
@@ -363,6 +366,16 @@ Result<std::optional<PodRecord>> StateStore::get_pod(const std::string& name) {
 Result<std::vector<PodRecord>> StateStore::list_pods() {
   std::lock_guard lock(*mutex_);
   return select_pods(std::nullopt, std::nullopt);
+}
+
+Result<std::shared_ptr<const std::vector<PodRecord>>> StateStore::pods_snapshot() {
+  std::lock_guard lock(*mutex_);
+  if (!pods_snapshot_) {
+    auto pods = select_pods(std::nullopt, std::nullopt);
+    if (!pods) return std::move(pods).error();
+    pods_snapshot_ = std::make_shared<const std::vector<PodRecord>>(std::move(*pods));
+  }
+  return pods_snapshot_;
 }
 
 Result<std::vector<PodRecord>> StateStore::list_pods_of(const std::string& owner) {

@@ -142,6 +142,7 @@ Result<Revision> StateStore::record_revision(const std::string& deployment,
     if (!renumber) return std::move(renumber).error();
     renumber->bind_all(r->number, deployment, old_number);
     if (auto st = renumber->run(); !st) return std::move(st).error();
+    pods_snapshot_.reset();
     auto pods = db_.prepare("UPDATE daemon_pods SET revision = ? WHERE owner = ? AND template_hash = ?");
     if (!pods) return std::move(pods).error();
     pods->bind_all(r->number, deployment, hash);

@@ -609,6 +609,22 @@ TEST(ScaleEvents, HistoryStaysBounded) {
   EXPECT_LE(history.scale_up_events.size() + history.scale_down_events.size(), 3u);
 }
 
+// A 1 s sync under the default 300 s scale-down window keeps one recommendation per count,
+// not one per sync, and decides exactly as the full list would.
+TEST(Stabilization, KeepsOneRecommendationPerCount) {
+  const ScalingRules up = effective_scale_up({});
+  const ScalingRules down = effective_scale_down({});
+  std::vector<TimestampedRecommendation> recommendations;
+  Timestamp t = kNow;
+  for (int i = 0; i < 600; ++i, t += seconds(1))
+    stabilize_recommendation(4, i < 100 ? 6 : 2 + i % 3, up, down, recommendations, t);
+  EXPECT_EQ(recommendations.size(), 3u);  // 2, 3 and 4; the 6s left the window
+  // From 8, the highest recommendation of the window holds: 4 (the 6s are 500 s old).
+  EXPECT_EQ(stabilize_recommendation(8, 2, up, down, recommendations, t).replicas, 4);
+  recommendations.push_back({6, t - seconds(10)});
+  EXPECT_EQ(stabilize_recommendation(8, 2, up, down, recommendations, t + seconds(1)).replicas, 6);
+}
+
 // Events a scale-up policy still counts survive even when the scale-down policies are short.
 TEST(ScaleEvents, KeepsEventsTheOtherDirectionSees) {
   const ScalingRules up{.policies = {{ScalingPolicyType::Percent, 300, 300}}};

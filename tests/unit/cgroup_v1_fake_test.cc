@@ -165,6 +165,14 @@ TEST_F(CgroupV1Fake, ReadsStats) {
   EXPECT_EQ(stats->hugetlb.count("2MB"), 1u);
 }
 
+TEST_F(CgroupV1Fake, ReadsUsageAlone) {
+  Cgroup group = open();
+  auto usage = group.usage();
+  ASSERT_TRUE(usage) << usage.error().message();
+  EXPECT_EQ(usage->cpu_usage_ns, 123456789u);
+  EXPECT_EQ(usage->memory_working_set, 7500u);
+}
+
 TEST_F(CgroupV1Fake, FreezeWritesFreezerState) {
   Cgroup group = open();
   ASSERT_TRUE(group.freeze());

@@ -241,6 +241,18 @@ TEST_F(CgroupV2Fake, ReadsStats) {
   EXPECT_EQ(again->memory.usage, 9999u);
 }
 
+TEST_F(CgroupV2Fake, ReadsUsageAlone) {
+  Cgroup group = open();
+  auto usage = group.usage();
+  ASSERT_TRUE(usage) << usage.error().message();
+  EXPECT_EQ(usage->cpu_usage_ns, 1500000u);
+  EXPECT_EQ(usage->memory_working_set, 2048u);
+  fs.write("cg", kGroup, "memory.current", "9999\n");
+  auto again = group.usage();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->memory_working_set, 9999u - 2048u);
+}
+
 TEST_F(CgroupV2Fake, CreateEnablesControllersInParents) {
   fs.create_group("skiff/pod2/app");  // what the kernel would populate on mkdir
   auto group = Cgroup::create(layout, "skiff/pod2/app");

@@ -79,8 +79,9 @@ TEST(HpaInput, TolerancesAndBoundsReachTheInput) {
   hpa.spec.tolerance.scale_up_milli = 50;
   scheduler::Deployment target;
   target.spec.replicas = 3;
+  const PodRecord web = pod("web-1", "Running");
   auto in = autoscaler_input(
-      hpa, target, {pod("web-1", "Running")}, [](std::string_view) { return std::nullopt; }, {}, kNow);
+      hpa, target, {&web}, [](std::string_view) { return std::nullopt; }, {}, kNow);
   EXPECT_EQ(in.spec_replicas, 3);
   EXPECT_EQ(in.min_replicas, 2);
   EXPECT_EQ(in.max_replicas, 7);
@@ -92,16 +93,18 @@ TEST(HpaInput, TolerancesAndBoundsReachTheInput) {
 }
 
 TEST(HpaInput, UnschedulablePodsAreCountedWithTheAdmissionMessage) {
-  std::vector<PodRecord> pods{pod("web-1", "Running"), pod("web-2", "Pending"), pod("web-3", "Pending")};
+  std::vector<PodRecord> records{pod("web-1", "Running"), pod("web-2", "Pending"), pod("web-3", "Pending")};
+  const TargetPods pods{&records[0], &records[1], &records[2]};
   EXPECT_EQ(unschedulable_pods(pods), std::nullopt);
   for (size_t i : {1u, 2u})
-    pods[i].pod.status.conditions.push_back({.type = "PodScheduled",
-                                             .status = "False",
-                                             .reason = "Unschedulable",
-                                             .message = "0/1 nodes are available: 1 Insufficient memory."});
+    records[i].pod.status.conditions.push_back(
+        {.type = "PodScheduled",
+         .status = "False",
+         .reason = "Unschedulable",
+         .message = "0/1 nodes are available: 1 Insufficient memory."});
   EXPECT_EQ(unschedulable_pods(pods),
             "2 pods cannot be admitted: 0/1 nodes are available: 1 Insufficient memory.");
-  pods[2].terminating_since = kNow;  // being deleted: waits for nothing
+  records[2].terminating_since = kNow;  // being deleted: waits for nothing
   EXPECT_EQ(unschedulable_pods(pods),
             "1 pod cannot be admitted: 0/1 nodes are available: 1 Insufficient memory.");
 }

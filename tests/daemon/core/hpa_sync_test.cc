@@ -212,16 +212,24 @@ TEST_F(HpaSyncTest, TheNodeLimitsAScaleUpWithoutOvercommitting) {
   EXPECT_EQ(running_pods("web"), 5u);
 }
 
-TEST_F(HpaSyncTest, SyncsAtMostOncePerInterval) {
+TEST_F(HpaSyncTest, SyncsAfterTheFirstSamplingRoundAndAtMostOncePerInterval) {
   start_web(2);
   load("web", 200);
-  auto first = sync_->sync_if_due();
-  ASSERT_TRUE(first.ok());
-  EXPECT_TRUE(*first);
+  auto round = [&] {
+    auto rescaled = sync_->after_sampling_round();
+    EXPECT_TRUE(rescaled.ok());
+    return rescaled.ok() && *rescaled;
+  };
+  EXPECT_FALSE(round());  // the first round publishes no rates yet
+  EXPECT_TRUE(hpa("web").status.conditions.empty());
+  advance(1s);
+  EXPECT_TRUE(round());
   advance(500ms);
-  auto early = sync_->sync_if_due();
-  ASSERT_TRUE(early.ok());
-  EXPECT_FALSE(*early);
+  EXPECT_FALSE(round());
+  EXPECT_EQ(hpa("web").status.current_replicas, 2);  // not synced since the rescale
+  advance(450ms);                                    // within a tenth of the interval: due
+  EXPECT_FALSE(round());                             // the rate policy holds the size
+  EXPECT_EQ(hpa("web").status.current_replicas, 6);
   EXPECT_EQ(events_of("HorizontalPodAutoscaler", "web", "SuccessfulRescale").size(), 1u);
 }
 

@@ -66,9 +66,9 @@ class SamplerTest : public ::testing::Test {
             SamplerClock{.steady = [this] { return std::chrono::steady_clock::time_point(elapsed_); },
                          .wall = [this] { return kWall0 + elapsed_; }}) {}
 
-  common::Result<std::vector<PodTarget>> targets() {
+  common::Result<Targets> targets() {
     if (list_error_) return common::Error("database is locked", EBUSY);
-    return pods_;
+    return std::make_shared<const std::vector<PodTarget>>(pods_);
   }
 
   /// A pod of one container per name, running instance "<pod>-<name>-0".
@@ -311,14 +311,13 @@ TEST(SamplerThread, SamplesOnItsOwnThreadUntilStopped) {
   auto fake = std::make_shared<FakeCgroups>();
   fake->groups["skiff/web-1/app"].cpu_ns = 0;
   std::atomic<int> rounds = 0;
-  PodMetricsSampler sampler(
-      std::make_unique<FakeReader>(fake), [&]() -> common::Result<std::vector<PodTarget>> {
-        ++rounds;
-        return std::vector<PodTarget>{
-            {.name = "web-1",
-             .uid = "u",
-             .containers = {{.name = "app", .instance = "i", .cgroup_path = "skiff/web-1/app"}}}};
-      });
+  PodMetricsSampler sampler(std::make_unique<FakeReader>(fake), [&]() -> common::Result<Targets> {
+    ++rounds;
+    return std::make_shared<const std::vector<PodTarget>>(std::vector<PodTarget>{
+        {.name = "web-1",
+         .uid = "u",
+         .containers = {{.name = "app", .instance = "i", .cgroup_path = "skiff/web-1/app"}}}});
+  });
   sampler.start(10ms);
   EXPECT_EQ(sampler.interval(), 10ms);
   auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -335,7 +334,7 @@ TEST(SamplerThread, SamplesOnItsOwnThreadUntilStopped) {
 TEST(SamplerThread, StopsPromptlyWithALongInterval) {
   PodMetricsSampler sampler(
       std::make_unique<FakeReader>(std::make_shared<FakeCgroups>()),
-      []() -> common::Result<std::vector<PodTarget>> { return std::vector<PodTarget>{}; });
+      []() -> common::Result<Targets> { return std::make_shared<const std::vector<PodTarget>>(); });
   sampler.start(std::chrono::hours(1));
   auto started = std::chrono::steady_clock::now();
   sampler.stop();
@@ -368,6 +367,22 @@ TEST(PodTargets, RunningContainersOfEachPodAtTheirCgroupPaths) {
   EXPECT_EQ(targets[0].containers[0].name, "app");
   EXPECT_EQ(targets[0].containers[0].instance, "web-1-app-2");
   EXPECT_EQ(targets[0].containers[0].cgroup_path, "skiff/web-1/app");
+}
+
+TEST(PodTargets, ASnapshotIsTranslatedOnce) {
+  PodRecord web;
+  web.pod.metadata.name = "web-1";
+  ContainerRecord app{.name = "app", .runtime_id = "web-1-app-0"};
+  app.state = scheduler::ContainerStateRunning{};
+  web.containers = {app};
+  SnapshotTargets targets("skiff");
+  auto snapshot = std::make_shared<const std::vector<PodRecord>>(std::vector<PodRecord>{web});
+  auto first = targets.of(snapshot);
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ(targets.of(snapshot), first);  // the same list, not translated again
+  EXPECT_EQ((*first)[0].containers[0].cgroup_path, "skiff/web-1/app");
+  // A new snapshot (a pod was written): translated again.
+  EXPECT_TRUE(targets.of(std::make_shared<const std::vector<PodRecord>>())->empty());
 }
 
 }  // namespace

@@ -191,6 +191,33 @@ TEST_F(StoreTest, UpdateErrorsLeaveThePodAsItWas) {
   EXPECT_EQ(**store().get_pod(name), *inserted);
 }
 
+// The once-a-second readers share one parsed list until a pod is written.
+TEST_F(StoreTest, PodsSnapshotIsRereadOnlyAfterAPodWrite) {
+  auto inserted = store().insert_pod(pod_record("web-1"));
+  ASSERT_TRUE(inserted.ok()) << inserted.error().message();
+  auto first = store().pods_snapshot();
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ((*first)->size(), 1u);
+  EXPECT_EQ(*store().pods_snapshot(), *first);  // the same list, not re-read
+
+  ASSERT_TRUE(store().update_pod(*inserted).ok());  // no change: nothing written
+  EXPECT_EQ(*store().pods_snapshot(), *first);
+
+  PodRecord changed = *inserted;
+  changed.ip = "10.88.0.9";
+  ASSERT_TRUE(store().update_pod(changed).ok());
+  auto updated = store().pods_snapshot();
+  ASSERT_TRUE(updated.ok());
+  EXPECT_NE(*updated, *first);
+  EXPECT_EQ((*updated)->front().ip, "10.88.0.9");
+  EXPECT_EQ((*first)->front().ip, inserted->ip);  // a reader's snapshot never changes
+
+  ASSERT_TRUE(store().insert_pod(pod_record("web-2")).ok());
+  EXPECT_EQ((*store().pods_snapshot())->size(), 2u);
+  ASSERT_TRUE(store().delete_pod("web-1").ok());
+  EXPECT_EQ((*store().pods_snapshot())->size(), 1u);
+}
+
 TEST_F(StoreTest, DeleteRemovesThePodWithItsContainers) {
   ASSERT_TRUE(store().insert_pod(full_pod()).ok());
   auto deleted = store().delete_pod("web-5d8f-x2kq");
