@@ -1,0 +1,292 @@
+// Shared by the benchmarks that drive skiffd (bench/README.md): processes, their CPU and
+// memory, namespaces and cleanup.
+
+#include "bench/bench_support.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+// <net/if.h> after the others: it clashes with <linux/if.h> pulled in by some headers.
+#include <net/if.h>
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+namespace skiff::bench {
+
+namespace {
+// Set by the SIGINT/SIGTERM handler; what a signal handler may write.
+volatile std::sig_atomic_t g_interrupted = 0;
+}  // namespace
+
+void on_signal(int) {
+  g_interrupted = 1;
+}
+
+void check_interrupted() {
+  if (g_interrupted) throw Failure("interrupted");
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+int64_t realtime_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// "2026-12-01T10:00:00.123456789Z" (skiff-monitor's timestamps) or without a fraction; UTC.
+std::optional<int64_t> parse_time_ns(const std::string& text) {
+  std::tm tm{};
+  int frac_start = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &frac_start) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  int64_t ns = int64_t{::timegm(&tm)} * 1'000'000'000;
+  size_t pos = static_cast<size_t>(frac_start);
+  if (pos < text.size() && text[pos] == '.') {
+    int64_t scale = 100'000'000;
+    for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos) {
+      ns += (text[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  return ns;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
+  return v[std::min(i, v.size() - 1)];
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double mean(const std::vector<double>& v) {
+  if (v.empty()) return NAN;
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+std::string load_average() {
+  double load[3] = {NAN, NAN, NAN};
+  (void)::getloadavg(load, 3);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f %.2f %.2f", load[0], load[1], load[2]);
+  return buf;
+}
+
+std::string self_dir() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : self.parent_path().string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// ---------------------------------------------------------------------------------------
+// Processes and their memory
+
+// Runs argv (PATH lookup) with stdin /dev/null and stdout+stderr to `output_file` (not a
+// pipe: podman's conmon outlives the command and could hold a pipe open), optionally in
+// the mount namespace `mnt_ns` and with `env` added.
+CmdResult run_cmd(const std::vector<std::string>& argv, const std::string& output_file, int mnt_ns,
+                  const std::vector<std::string>& env) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  CmdResult r;
+  auto start = Clock::now();
+  pid_t pid = ::fork();
+  if (pid < 0) throw Failure(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    if (mnt_ns >= 0 && ::setns(mnt_ns, CLONE_NEWNS) != 0) ::_exit(126);
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::close_range(3, ~0U, 0);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  rusage usage{};
+  while (::wait4(pid, &r.status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  r.seconds = seconds_since(start);
+  r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  r.output = read_file(output_file);
+  return r;
+}
+
+std::string cmdline_of(pid_t pid) {
+  std::string raw = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(raw.begin(), raw.end(), '\0', ' ');
+  return raw;
+}
+
+std::vector<pid_t> find_processes(
+    const std::function<bool(const std::string& comm, const std::string&)>& match) {
+  std::vector<pid_t> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    pid_t pid = std::atoi(name.c_str());
+    std::string comm = read_file("/proc/" + name + "/comm");
+    if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    if (match(comm, cmdline_of(pid))) out.push_back(pid);
+  }
+  return out;
+}
+
+// "Key:   123 kB" fields of a /proc file, in KiB.
+std::map<std::string, double> kb_fields(const std::string& path) {
+  std::map<std::string, double> out;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos || line.find(" kB") == std::string::npos) continue;
+    out[line.substr(0, colon)] = std::atof(line.c_str() + colon + 1);
+  }
+  return out;
+}
+
+Memory memory_of(pid_t pid) {
+  auto rollup = kb_fields("/proc/" + std::to_string(pid) + "/smaps_rollup");
+  return {rollup["Rss"], rollup["Pss"]};
+}
+
+namespace {
+// utime + stime from a /proc stat file, seconds.
+double cpu_seconds_in(const std::string& stat_file) {
+  std::string stat = read_file(stat_file);
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return NAN;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  double utime = 0, stime = 0;
+  for (int i = 3; in >> field; ++i) {
+    if (i == 14) utime = std::atof(field.c_str());
+    if (i == 15) {
+      stime = std::atof(field.c_str());
+      break;
+    }
+  }
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+}  // namespace
+
+double cpu_seconds_of(pid_t pid) {
+  return cpu_seconds_in("/proc/" + std::to_string(pid) + "/stat");
+}
+
+std::map<std::string, double> cpu_seconds_by_thread(pid_t pid) {
+  std::map<std::string, double> out;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string comm = read_file(task.path() / "comm");
+    if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+    // schedstat's first field: nanoseconds on a CPU, exact (utime/stime are tick samples,
+    // which overcharge a thread that wakes in step with the tick, as a 1 s sampler does).
+    std::istringstream schedstat(read_file(task.path() / "schedstat"));
+    double ns = NAN;
+    if (schedstat >> ns) out[comm] += ns / 1e9;
+  }
+  return out;
+}
+
+MemoryStats memory_stats(const std::vector<pid_t>& pids) {
+  std::vector<double> rss, pss;
+  for (pid_t p : pids) {
+    Memory m = memory_of(p);
+    if (m.rss_kb <= 0) continue;  // exited meanwhile
+    rss.push_back(m.rss_kb);
+    pss.push_back(m.pss_kb);
+  }
+  MemoryStats s;
+  s.count = rss.size();
+  if (rss.empty()) return s;
+  s.rss_median = median(rss);
+  s.pss_median = median(pss);
+  s.pss_mean = mean(pss);
+  s.pss_sum = s.pss_mean * static_cast<double>(pss.size());
+  return s;
+}
+
+// A private network namespace (only lo, up) and mount namespace (our mounts stay ours).
+void isolate() {
+  if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
+    throw Failure(std::string("unshare (run as root): ") + std::strerror(errno));
+  if (::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    throw Failure(std::string("make / private: ") + std::strerror(errno));
+  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+  bool up = sock >= 0 && ::ioctl(sock, SIOCGIFFLAGS, &ifr) == 0;
+  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+  up = up && ::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
+  if (sock >= 0) ::close(sock);
+  if (!up) throw Failure("cannot bring lo up");
+}
+
+// Mount points under `prefix` in mountinfo `file`, deepest first.
+std::vector<std::string> mounts_under(const std::string& file, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::istringstream in(read_file(file));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string skip, target;
+    fields >> skip >> skip >> skip >> skip >> target;
+    if (target.rfind(prefix, 0) == 0) out.push_back(target);
+  }
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+void remove_cgroup_tree(const std::string& relative) {
+  std::error_code ec;
+  for (const auto& controller : fs::directory_iterator("/sys/fs/cgroup", ec)) {
+    fs::path parent = controller.path() / relative;
+    if (!fs::exists(parent, ec)) continue;
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::recursive_directory_iterator(parent, ec))
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+    std::sort(dirs.rbegin(), dirs.rend());
+    for (const auto& d : dirs) ::rmdir(d.c_str());
+    if (::rmdir(parent.c_str()) != 0 && errno != ENOENT)
+      std::fprintf(stderr, "warning: cannot remove %s: %s\n", parent.c_str(), std::strerror(errno));
+  }
+}
+
+}  // namespace skiff::bench

@@ -1,0 +1,95 @@
+#pragma once
+// What the benchmarks that drive skiffd share (bench/README.md): a ^C that stops a run in
+// order, timing, statistics, child processes with their CPU time, the CPU and memory of
+// running processes, a private network and mount namespace, and cleanup of mounts and
+// cgroups. Failures are exceptions: a benchmark stops, cleans up and says why.
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace skiff::bench {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// The SIGINT/SIGTERM handler: the run stops at its next check_interrupted().
+void on_signal(int);
+/// Throws Failure("interrupted") after a SIGINT or SIGTERM.
+void check_interrupted();
+
+double seconds_since(Clock::time_point t);
+int64_t realtime_ns();
+/// "2026-12-01T10:00:00.123456789Z" (skiff-monitor's timestamps) or without a fraction; UTC.
+std::optional<int64_t> parse_time_ns(const std::string& text);
+double percentile(std::vector<double> v, double p);
+double median(std::vector<double> v);
+double mean(const std::vector<double>& v);
+std::string read_file(const std::string& path);
+/// The 1, 5 and 15 minute load averages, "0.52 0.40 0.31" (how busy the host was).
+std::string load_average();
+/// The directory of the running binary (where the other binaries were built).
+std::string self_dir();
+
+struct CmdResult {
+  int status = -1;  ///< wait status
+  std::string output{};
+  double seconds = 0;
+  double cpu_seconds = 0;  ///< the command's and its waited-for children's user+system time
+  bool ok() const { return WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+};
+
+/// Runs argv (PATH lookup) with stdin /dev/null and stdout+stderr to `output_file` (not a
+/// pipe: podman's conmon outlives the command and could hold a pipe open), optionally in
+/// the mount namespace `mnt_ns` and with `env` added.
+CmdResult run_cmd(const std::vector<std::string>& argv, const std::string& output_file, int mnt_ns = -1,
+                  const std::vector<std::string>& env = {});
+
+std::string cmdline_of(pid_t pid);
+/// Processes whose comm and cmdline (NULs as spaces) `match` accepts.
+std::vector<pid_t> find_processes(
+    const std::function<bool(const std::string& comm, const std::string&)>& match);
+/// "Key:   123 kB" fields of a /proc file, in KiB.
+std::map<std::string, double> kb_fields(const std::string& path);
+
+struct Memory {
+  double rss_kb = 0;
+  double pss_kb = 0;
+};
+
+Memory memory_of(pid_t pid);
+/// utime + stime of one process (not its children), seconds.
+double cpu_seconds_of(pid_t pid);
+/// CPU time per thread of `pid` (exact, from schedstat), summed by thread name (comm):
+/// skiffd names its threads. Threads that exited are not counted.
+std::map<std::string, double> cpu_seconds_by_thread(pid_t pid);
+
+struct MemoryStats {
+  size_t count = 0;
+  double rss_median = NAN, pss_median = NAN, pss_mean = NAN, pss_sum = NAN;
+};
+
+MemoryStats memory_stats(const std::vector<pid_t>& pids);
+
+/// A private network namespace (only lo, up) and mount namespace (our mounts stay ours).
+void isolate();
+/// Mount points under `prefix` in mountinfo `file`, deepest first.
+std::vector<std::string> mounts_under(const std::string& file, const std::string& prefix);
+/// Removes the cgroup `relative` and everything below it in every hierarchy.
+void remove_cgroup_tree(const std::string& relative);
+
+}  // namespace skiff::bench
