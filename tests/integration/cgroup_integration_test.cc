@@ -273,6 +273,12 @@ TEST_F(CgroupIntegration, StatsMove) {
   EXPECT_GE(after->memory.anon, 16u << 20);
   EXPECT_EQ(after->pids.current, 1u);
   EXPECT_EQ(after->memory.limit, std::nullopt);
+  // usage(): the sampler's three files, the same numbers (the counter only grows).
+  auto usage = group.usage();
+  ASSERT_TRUE(usage) << usage.error().message();
+  EXPECT_GE(usage->cpu_usage_ns, after->cpu.usage_ns);
+  EXPECT_LT(usage->cpu_usage_ns, after->cpu.usage_ns + 100'000'000);
+  EXPECT_GE(usage->memory_working_set, 16u << 20);
 }
 
 TEST_F(CgroupIntegration, FreezeStopsAProcessAndThawResumesIt) {
