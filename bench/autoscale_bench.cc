@@ -18,9 +18,6 @@
 // under /var/tmp, cgroups of its own; deployments deleted through the API, leftovers
 // force-removed, also on failure or ^C.
 
-#include <signal.h>
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -276,46 +273,12 @@ int main(int argc, char** argv) {
   }
   if (o.pods < 1 || o.seconds < 1 || o.runs < 1) return usage();
   o.bin = fs::absolute(o.bin).string();
-  for (const char* b : {"skiffd", "skiff-monitor", "skiff-runtime"})
-    if (!fs::exists(o.bin + "/" + b)) {
-      std::fprintf(stderr, "%s/%s: not found (--bin DIR)\n", o.bin.c_str(), b);
-      return 1;
-    }
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-  rlimit nofile{};
-  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
-    nofile.rlim_cur = nofile.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &nofile);
-  }
-
-  std::string work;
-  int status = 0;
   Results r;
-  try {
-    isolate();
-    char tmpl[] = "/var/tmp/autoscale-bench-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw Failure("mkdtemp");
-    work = tmpl;
+  int status = run_isolated("autoscale-bench", o.bin, [&](const std::string& work) {
     r.load_start = load_average();
     run(o, work, r);
     r.load_end = load_average();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "autoscale-bench: %s\n", e.what());
-    status = 1;
-  }
-  if (!work.empty()) {
-    if (mounts_under("/proc/self/mountinfo", work + "/").empty()) {
-      std::error_code ec;
-      fs::remove_all(work, ec);
-    } else {
-      std::fprintf(stderr, "warning: mounts left under %s; not removing it\n", work.c_str());
-      status = 1;
-    }
-  }
+  });
   if (status == 0) print_results(o, r);
   return status;
 }

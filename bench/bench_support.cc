@@ -21,6 +21,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 namespace skiff::bench {
@@ -287,6 +288,49 @@ void remove_cgroup_tree(const std::string& relative) {
     if (::rmdir(parent.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "warning: cannot remove %s: %s\n", parent.c_str(), std::strerror(errno));
   }
+}
+
+int run_isolated(const std::string& name, const std::string& bin,
+                 const std::function<void(const std::string& work)>& body) {
+  for (const char* b : {"skiffd", "skiff-monitor", "skiff-runtime"})
+    if (!fs::exists(bin + "/" + b)) {
+      std::fprintf(stderr, "%s/%s: not found (--bin DIR)\n", bin.c_str(), b);
+      return 1;
+    }
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    nofile.rlim_cur = nofile.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+
+  std::string work;
+  int status = 0;
+  try {
+    isolate();
+    std::string tmpl = "/var/tmp/" + name + "-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) throw Failure("mkdtemp");
+    work = tmpl;
+    body(work);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+    status = 1;
+  }
+  if (!work.empty()) {
+    auto left = mounts_under("/proc/self/mountinfo", work + "/");
+    if (left.empty()) {
+      std::error_code ec;
+      fs::remove_all(work, ec);
+    } else {
+      std::fprintf(stderr, "warning: %zu mounts left under %s; not removing it\n", left.size(), work.c_str());
+      status = 1;
+    }
+  }
+  return status;
 }
 
 }  // namespace skiff::bench

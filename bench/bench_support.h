@@ -92,4 +92,13 @@ std::vector<std::string> mounts_under(const std::string& file, const std::string
 /// Removes the cgroup `relative` and everything below it in every hierarchy.
 void remove_cgroup_tree(const std::string& relative);
 
+/// What a benchmark that drives skiffd does around its run: checks that skiffd,
+/// skiff-monitor and skiff-runtime are in `bin`, turns SIGINT/SIGTERM into a Failure at the
+/// next check_interrupted(), lifts RLIMIT_NOFILE (skiffd holds fds per container, and its
+/// children inherit the limit), isolates itself (isolate()), and runs `body` in a new
+/// /var/tmp/<name>-XXXXXX, removed afterwards unless mounts are left under it. A Failure or
+/// any exception is printed as "<name>: <what>". 0 when `body` returned and nothing is left.
+int run_isolated(const std::string& name, const std::string& bin,
+                 const std::function<void(const std::string& work)>& body);
+
 }  // namespace skiff::bench

@@ -569,49 +569,12 @@ int main(int argc, char** argv) {
       (o.podman_network != "auto" && o.podman_network != "bridge" && o.podman_network != "none"))
     return usage();
   o.bin = fs::absolute(o.bin).string();
-  for (const char* b : {"skiffd", "skiff-monitor", "skiff-runtime"})
-    if (!fs::exists(o.bin + "/" + b)) {
-      std::fprintf(stderr, "%s/%s: not found (--bin DIR)\n", o.bin.c_str(), b);
-      return 1;
-    }
-
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-  // Hundreds of pods: skiffd holds fds per container (its children inherit our limit).
-  rlimit nofile{};
-  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
-    nofile.rlim_cur = nofile.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &nofile);
-  }
-
-  std::string work;
-  int status = 0;
   Results r;
-  try {
-    isolate();
-    char tmpl[] = "/var/tmp/skiffd-bench-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw Failure("mkdtemp");
-    work = tmpl;
+  int status = run_isolated("skiffd-bench", o.bin, [&](const std::string& work) {
     r.load_start = load_average();
     run(o, work, r);
     r.load_end = load_average();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "skiffd-bench: %s\n", e.what());
-    status = 1;
-  }
-  if (!work.empty()) {
-    auto left = mounts_under("/proc/self/mountinfo", work + "/");
-    if (left.empty()) {
-      std::error_code ec;
-      fs::remove_all(work, ec);
-    } else {
-      std::fprintf(stderr, "warning: %zu mounts left under %s; not removing it\n", left.size(), work.c_str());
-      status = 1;
-    }
-  }
+  });
   if (status == 0) print_results(o, r);
   return status;
 }
