@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "common/sqlite.h"
 #include "net/ipam.h"
 #include "net/netlink.h"
@@ -60,27 +61,6 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// A private network namespace (only lo, up) and mount namespace (pins vanish with us).
-bool isolate() {
-  if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) {
-    std::perror("unshare (run as root)");
-    return false;
-  }
-  if (::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    std::perror("make / private");
-    return false;
-  }
-  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  bool up = sock >= 0 && ::ioctl(sock, SIOCGIFFLAGS, &ifr) == 0;
-  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-  up = up && ::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
-  if (sock >= 0) ::close(sock);
-  if (!up) std::fprintf(stderr, "cannot bring lo up\n");
-  return up;
 }
 
 // Runs the CNI plugin with `command` for `id`; true if it exited 0. Its stdout (the
@@ -130,7 +110,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!isolate()) return 1;
+  try {
+    skiff::bench::isolate();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
 
   char tmpl[] = "/var/tmp/net-attach-bench-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {

@@ -39,6 +39,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "common/sqlite.h"
 #include "net/ipam.h"
 #include "net/network.h"
@@ -53,27 +54,6 @@ constexpr uint16_t kPublishedHttpd = 18080;
 constexpr uint16_t kPublishedKeepAlive = 18081;
 // A small page (nginx's default index is 615 bytes).
 const std::string kBody(612, 'x');
-
-// A private network namespace (only lo, up) and mount namespace (pins vanish with us).
-bool isolate() {
-  if (::unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) {
-    std::perror("unshare (run as root)");
-    return false;
-  }
-  if (::mount("", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    std::perror("make / private");
-    return false;
-  }
-  int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ifreq ifr{};
-  std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
-  bool up = sock >= 0 && ::ioctl(sock, SIOCGIFFLAGS, &ifr) == 0;
-  ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-  up = up && ::ioctl(sock, SIOCSIFFLAGS, &ifr) == 0;
-  if (sock >= 0) ::close(sock);
-  if (!up) std::fprintf(stderr, "cannot bring lo up\n");
-  return up;
-}
 
 // The keep-alive server's loop (in a child already inside the pod's namespace): one
 // response per request head, connections kept open.
@@ -204,7 +184,12 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!isolate()) return 1;
+  try {
+    skiff::bench::isolate();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
 
   char tmpl[] = "/var/tmp/net-http-bench-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {
