@@ -4,8 +4,11 @@
 // subnet 10.88.0.0/16:
 //
 //   chain ports        { <one DNAT rule per published port, comment "skiff:<pod id>"> }
-//   chain prerouting   { type nat hook prerouting priority dstnat;  fib daddr type local jump ports }
-//   chain output       { type nat hook output priority -100;        fib daddr type local jump ports }
+//   chain services     { <the Services' balancing rules, service_balancer.h> }
+//   chain prerouting   { type nat hook prerouting priority dstnat;
+//                        fib daddr type local jump ports; fib daddr type local jump services }
+//   chain output       { type nat hook output priority -100;
+//                        fib daddr type local jump ports; fib daddr type local jump services }
 //   chain postrouting  { type nat hook postrouting priority srcnat;
 //                        oifname "skiff0" ct status dnat ip saddr 127.0.0.0/8 masquerade
 //                        oifname "skiff0" ct status dnat ip saddr 10.88.0.0/16 masquerade }
@@ -20,8 +23,6 @@
 // in their expressions, the pod in their comment), so the rules themselves are the record
 // of what is published and a restarted daemon finds them without a second source of truth.
 
-#include <nftables/libnftables.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
@@ -30,6 +31,7 @@
 
 #include "common/files.h"
 #include "common/strings.h"
+#include "net/nft_session.h"
 #include "net/port_mapping.h"
 
 namespace skiff::net {
@@ -44,17 +46,8 @@ using nlohmann::json;
 constexpr std::string_view kCommentPrefix = "skiff:";
 constexpr size_t kMaxPodId = 120;  // nft comments hold at most 128 bytes
 
-// Names are spliced into nft command text: anything beyond this alphabet could end a
-// string or a statement and inject rules of its own.
-bool safe_name(std::string_view name, std::string_view extra) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [&](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           extra.find(c) != std::string_view::npos;
-  });
-}
-
 Status check_pod_id(const std::string& pod_id) {
-  if (pod_id.size() > kMaxPodId || !safe_name(pod_id, "_.-"))
+  if (pod_id.size() > kMaxPodId || !nft_safe_name(pod_id, "_.-"))
     return Error("pod id \"" + pod_id + "\": expected 1-120 characters of [A-Za-z0-9_.-]", EINVAL);
   return {};
 }
@@ -90,19 +83,6 @@ std::string host_port_str(const PortMapping& mapping) {
     where = mapping.host_ip->is_v4() ? mapping.host_ip->str() : "[" + mapping.host_ip->str() + "]";
   return (where.empty() ? "" : where + ":") + std::to_string(mapping.host_port) + "/" +
          std::string(protocol_name(mapping.protocol));
-}
-
-// nft's error buffer holds "Error: <what>", the offending command and a caret line; one line
-// of it is enough for an Error ("Could not process rule: No such file or directory: add ...").
-std::string one_line(std::string_view text) {
-  std::string out;
-  for (std::string_view line : common::split(text, '\n')) {
-    line = common::trim(line);
-    if (line.empty() || line.find_first_not_of("^~ ") == std::string_view::npos) continue;
-    if (line.substr(0, 7) == "Error: ") line.remove_prefix(7);
-    out += (out.empty() ? "" : ": ") + std::string(line);
-  }
-  return out.empty() ? "failed without a message" : out;
 }
 
 // Reads one DNAT rule of the ports chain back into the published port it implements.
@@ -154,14 +134,10 @@ Result<PublishedPort> parse_pod_rule(const json& rule, std::string pod_id) {
 
 }  // namespace
 
-void PortForwarder::NftDeleter::operator()(nft_ctx* ctx) const {
-  nft_ctx_free(ctx);
-}
-
 Result<PortForwarder> PortForwarder::open(const ForwarderConfig& config) {
-  if (config.table.size() > 64 || !safe_name(config.table, "_-"))
+  if (config.table.size() > 64 || !nft_safe_name(config.table, "_-"))
     return Error("nft table \"" + config.table + "\": expected 1-64 characters of [A-Za-z0-9_-]", EINVAL);
-  if (config.bridge.size() >= 16 || !safe_name(config.bridge, "_.-"))
+  if (config.bridge.size() >= 16 || !nft_safe_name(config.bridge, "_.-"))
     return Error("bridge \"" + config.bridge + "\": not an interface name", EINVAL);
   if (config.subnet.network.family == 0) return Error("port forwarder: no subnet configured", EINVAL);
 
@@ -177,19 +153,19 @@ Result<PortForwarder> PortForwarder::open(const ForwarderConfig& config) {
                  ENOENT);
   if (auto st = common::write_file(sysctl, "1"); !st) return st.error();
 
-  NftContext nft(nft_ctx_new(NFT_CTX_DEFAULT));
-  if (!nft) return Error("nft_ctx_new failed", ENOMEM);
-  nft_ctx_buffer_output(nft.get());
-  nft_ctx_buffer_error(nft.get());
-  PortForwarder forwarder(config, std::move(nft));
+  auto nft = NftSession::open();
+  if (!nft) return nft.error();
+  PortForwarder forwarder(config, std::move(*nft));
 
   // One transaction that (re)creates the fixed chains whole: running it again, or with a
   // changed bridge or subnet, leaves exactly one current copy of each rule. The ports chain
-  // is only created, never flushed: it holds the pods' rules.
+  // and the services chain are only created, never flushed: they hold the pods' rules and
+  // the Services' (service_balancer.h).
   const std::string t = "inet " + config.table;
   const std::string br = "\"" + config.bridge + "\"";
   const std::string saddr = std::string(ip_keyword(config.subnet.network)) + " saddr " + config.subnet.str();
-  std::string commands = "add table " + t + "\n" + "add chain " + t + " ports\n";
+  std::string commands =
+      "add table " + t + "\n" + "add chain " + t + " ports\n" + "add chain " + t + " services\n";
   const char* base_chains[][2] = {
       {"prerouting", "type nat hook prerouting priority dstnat; policy accept;"},
       {"output", "type nat hook output priority -100; policy accept;"},
@@ -203,8 +179,11 @@ Result<PortForwarder> PortForwarder::open(const ForwarderConfig& config) {
   }
   // Only traffic for this host's own addresses is published: a pod talking to some remote
   // service on port 8080 must not be captured by a rule for host port 8080.
-  commands += "add rule " + t + " prerouting fib daddr type local jump ports\n";
-  commands += "add rule " + t + " output fib daddr type local jump ports\n";
+  // A pod's published port comes first: it is the more specific claim.
+  for (const char* hook : {"prerouting", "output"}) {
+    commands += "add rule " + t + " " + hook + " fib daddr type local jump ports\n";
+    commands += "add rule " + t + " " + hook + " fib daddr type local jump services\n";
+  }
   // A connection DNATed to a pod must come back through this host to be un-NATed: from
   // 127.0.0.1 the pod could not answer at all, and from a pod (hairpin, also to itself) the
   // answer would go straight over the bridge. Masquerading makes the host the peer.
@@ -224,27 +203,16 @@ Result<PortForwarder> PortForwarder::open(const ForwarderConfig& config) {
   // cut pods off by accident.
   commands += "add rule " + t + " forward iifname " + br + " accept\n";
   commands += "add rule " + t + " forward oifname " + br + " accept\n";
-  if (auto out = forwarder.run(commands); !out) return out.error().context("create nft table " + t);
+  if (auto out = forwarder.nft_.run(commands); !out) return out.error().context("create nft table " + t);
   // What an earlier daemon published must read back; a rule that does not is reported now
   // rather than at the first publish.
   if (auto rules = forwarder.pod_rules(); !rules) return rules.error();
   return forwarder;
 }
 
-Result<std::string> PortForwarder::run(const std::string& commands) {
-  // The error buffer keeps what earlier runs wrote until it is read; reading it resets it.
-  (void)nft_ctx_get_error_buffer(nft_.get());
-  (void)nft_ctx_get_output_buffer(nft_.get());
-  if (nft_run_cmd_from_buffer(nft_.get(), commands.c_str()) != 0)
-    return Error("nft: " + one_line(nft_ctx_get_error_buffer(nft_.get())), EIO);
-  return std::string(nft_ctx_get_output_buffer(nft_.get()));
-}
-
 Result<std::vector<PortForwarder::PodRule>> PortForwarder::pod_rules() {
   const std::string where = "nft table inet " + config_.table;
-  nft_ctx_output_set_flags(nft_.get(), NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
-  auto out = run("list chain inet " + config_.table + " ports");
-  nft_ctx_output_set_flags(nft_.get(), 0);
+  auto out = nft_.run_json("list chain inet " + config_.table + " ports");
   if (!out) return out.error().context("list " + where);
   json listing = json::parse(*out, nullptr, false);
   if (listing.is_discarded() || !listing.contains("nftables") || !listing["nftables"].is_array())
@@ -337,7 +305,7 @@ Status PortForwarder::publish(const std::string& pod_id, const IpAddress& pod_ip
     commands += " comment \"" + std::string(kCommentPrefix) + pod_id + "\"\n";
   }
   if (commands.empty()) return {};
-  if (auto out = run(commands); !out) return out.error().context(what);
+  if (auto out = nft_.run(commands); !out) return out.error().context(what);
   return {};
 }
 
@@ -352,7 +320,7 @@ Status PortForwarder::unpublish(const std::string& pod_id) {
     if (rule.port.pod_id == pod_id)
       commands += "delete rule inet " + config_.table + " ports handle " + std::to_string(rule.handle) + "\n";
   if (commands.empty()) return {};
-  if (auto out = run(commands); !out) return out.error().context(what);
+  if (auto out = nft_.run(commands); !out) return out.error().context(what);
   return {};
 }
 
@@ -360,7 +328,7 @@ Status PortForwarder::destroy() {
   std::lock_guard lock(*mutex_);
   // nft 1.0.6 has no "destroy table"; adding first makes the delete succeed either way.
   const std::string t = "inet " + config_.table;
-  if (auto out = run("add table " + t + "\ndelete table " + t + "\n"); !out)
+  if (auto out = nft_.run("add table " + t + "\ndelete table " + t + "\n"); !out)
     return out.error().context("delete nft table " + t);
   return {};
 }

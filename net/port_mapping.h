@@ -17,8 +17,7 @@
 
 #include "common/error.h"
 #include "net/ip_address.h"
-
-struct nft_ctx;
+#include "net/nft_session.h"
 
 namespace skiff::net {
 
@@ -74,15 +73,8 @@ class PortForwarder {
   common::Status destroy();
 
  private:
-  struct NftDeleter {
-    void operator()(nft_ctx* ctx) const;
-  };
-  using NftContext = std::unique_ptr<nft_ctx, NftDeleter>;
-
-  PortForwarder(ForwarderConfig config, NftContext nft)
+  PortForwarder(ForwarderConfig config, NftSession nft)
       : config_(std::move(config)), nft_(std::move(nft)), mutex_(std::make_unique<std::mutex>()) {}
-  /// Runs one buffer of nft commands (one transaction); returns the output, if any.
-  common::Result<std::string> run(const std::string& commands);
   /// The pod rules with their handles and comments.
   struct PodRule {
     uint64_t handle = 0;
@@ -91,7 +83,7 @@ class PortForwarder {
   common::Result<std::vector<PodRule>> pod_rules();
 
   ForwarderConfig config_;
-  NftContext nft_;
+  NftSession nft_;
   std::unique_ptr<std::mutex> mutex_;  ///< a pointer keeps the forwarder movable
 };
 

@@ -246,7 +246,23 @@ std::string describe_pod(const json& p, const json& events, int64_t now) {
   return w.render();
 }
 
-std::string describe_service(const json& s, const json& events, int64_t now) {
+namespace {
+
+// kubectl's Endpoints line of a Service port: "ip:port,ip:port", <none> when no pod is ready.
+std::string endpoints_of_port(const json& endpoints, const std::string& port_name) {
+  std::vector<std::string> out;
+  for (const auto& subset : array_at(endpoints, {"subsets"})) {
+    const json& ports = array_at(subset, {"ports"});
+    if (ports.empty() || str_at(ports[0], {"name"}) != port_name) continue;
+    for (const auto& a : array_at(subset, {"addresses"}))
+      out.push_back(str_at(a, {"ip"}) + ":" + str_at(ports[0], {"port"}));
+  }
+  return out.empty() ? "<none>" : join(out, ",");
+}
+
+}  // namespace
+
+std::string describe_service(const json& s, const json& events, int64_t now, const json& endpoints) {
   Writer w;
   header(w, s);
   w.map(0, "Selector", find_path(s, {"spec", "selector"}));
@@ -261,6 +277,7 @@ std::string describe_service(const json& s, const json& events, int64_t now) {
     if (int64_t node_port = int_at(port, {"nodePort"}); node_port != 0) {
       w.kv(0, "NodePort", name + "  " + std::to_string(node_port) + "/" + proto);
     }
+    if (!endpoints.is_null()) w.kv(0, "Endpoints", endpoints_of_port(endpoints, str_at(port, {"name"})));
   }
   events_section(w, events, now);
   return w.render();
@@ -307,10 +324,11 @@ std::string describe_hpa(const json& h, const json& events, int64_t now) {
   return w.render();
 }
 
-std::string describe_object(std::string_view resource, const json& obj, const json& events, int64_t now) {
+std::string describe_object(std::string_view resource, const json& obj, const json& events, int64_t now,
+                            const json& related) {
   if (resource == "deployments") return describe_deployment(obj, events, now);
   if (resource == "pods") return describe_pod(obj, events, now);
-  if (resource == "services") return describe_service(obj, events, now);
+  if (resource == "services") return describe_service(obj, events, now, related);
   return describe_hpa(obj, events, now);
 }
 

@@ -191,4 +191,13 @@ std::string truncate(std::string_view s, size_t n) {
   return std::string(s.substr(0, n - 3)) + "...";
 }
 
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (const auto& p : parts) {
+    if (!out.empty()) out += sep;
+    out += p;
+  }
+  return out;
+}
+
 }  // namespace skiff::cmd

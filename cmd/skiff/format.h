@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace skiff::cmd {
 
@@ -22,6 +23,9 @@ inline constexpr TabStyle kDescribe{0, 2};      ///< kubectl describe
 /// text after a line's last tab is not aligned), and a column spans the consecutive lines
 /// that have a cell in it. Widths count UTF-8 code points.
 std::string tabwrite(std::string_view text, TabStyle style);
+
+/// The parts with `sep` between them ("80/TCP,443/TCP").
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
 /// Seconds since the epoch of an RFC 3339 time (common::parse_rfc3339, whole seconds);
 /// nullopt if it is not one.

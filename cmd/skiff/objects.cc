@@ -146,7 +146,13 @@ Result<int> describe(Context& ctx, const std::string& kind, const std::string& n
   auto events = ctx.get("/v1/events?watch=false&kind=" + client::url_encode(k->kind) +
                         "&name=" + client::url_encode(name));
   if (!events) return std::move(events).error();
-  std::fputs(describe_object(k->resource, *obj, list_items(*events), ctx.now()).c_str(), stdout);
+  json related;
+  if (k->kind == "Service") {
+    auto endpoints = ctx.get("/v1/endpoints/" + client::url_encode(name));
+    if (!endpoints) return std::move(endpoints).error();
+    related = std::move(*endpoints);
+  }
+  std::fputs(describe_object(k->resource, *obj, list_items(*events), ctx.now(), related).c_str(), stdout);
   return 0;
 }
 

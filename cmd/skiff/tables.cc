@@ -35,15 +35,6 @@ std::string age_of(const json& obj, int64_t now) {
   return age_since(str_at(obj, {"metadata", "creationTimestamp"}), now);
 }
 
-std::string join(const std::vector<std::string>& parts, const char* sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
-
 std::string or_none(const std::string& s) {
   return s.empty() ? "<none>" : s;
 }

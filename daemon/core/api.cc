@@ -59,6 +59,7 @@ http::Router make_router(ApiContext& api) {
   add_log_and_event_routes(router, api);
   add_exec_routes(router, api);
   add_top_routes(router, api);
+  add_endpoint_routes(router, api);
   return router;
 }
 

@@ -48,6 +48,8 @@ void add_log_and_event_routes(http::Router& router, ApiContext& api);
 void add_exec_routes(http::Router& router, ApiContext& api);
 /// GET /v1/top/pods[/{name}] (api_top.cc).
 void add_top_routes(http::Router& router, ApiContext& api);
+/// GET /v1/endpoints[/{name}] (api_endpoints.cc).
+void add_endpoint_routes(http::Router& router, ApiContext& api);
 
 /// {"apiVersion":"v1","kind":"List","items":items}, how every list is returned.
 nlohmann::json list_of(nlohmann::json items);

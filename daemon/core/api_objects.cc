@@ -6,6 +6,7 @@
 
 #include "daemon/core/api.h"
 #include "daemon/core/pod_status.h"
+#include "daemon/core/service_ports.h"
 #include "scheduler/deployment_status.h"
 #include "scheduler/reconciler.h"
 
@@ -35,6 +36,9 @@ const char* kind_of_resource(std::string_view plural) {
 json object_json(const StoredObject& stored) {
   json j = scheduler::to_json(stored.object);
   j["metadata"]["resourceVersion"] = std::to_string(stored.resource_version);
+  // A Service's address on one host, for the host's processes (pods use the gateway; the
+  // API server fills in spec.clusterIP the same way, and kubectl shows it as CLUSTER-IP).
+  if (std::holds_alternative<scheduler::Service>(stored.object)) j["spec"]["clusterIP"] = "127.0.0.1";
   return j;
 }
 
@@ -101,7 +105,7 @@ void add_object_routes(http::Router& router, ApiContext& api) {
   router.post("/v1/apply", [&api](const http::Request& req, http::Response& res) {
     auto parsed = parse_file_body(req, res);
     if (!parsed) return;
-    auto applied = api.store.apply_all(parsed->objects);
+    auto applied = api.store.apply_all(std::move(parsed->objects), assign_service_ports);
     if (!applied) return reply_error(res, applied.error());
     json results = json::array();
     for (const auto& r : *applied) {

@@ -197,8 +197,11 @@ void Controller::pass() {
       common::log::warn("pod " + result.pod + ": " + st.error().message());
 
   std::optional<Timestamp> next = reconcile_rounds(deps_.store, deployments_, pods_);
-  if (auto pods = deps_.store.pods_snapshot())
+  if (auto pods = deps_.store.pods_snapshot()) {
     prober_->set_targets(probe_targets(**pods, deps_.config, started_));
+    if (deps_.services != nullptr)
+      if (auto st = deps_.services->sync(**pods); !st) common::log::warn("services: " + st.error().message());
+  }
   arm_timer(next);
 }
 

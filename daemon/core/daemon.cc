@@ -13,10 +13,12 @@
 #include "common/unique_fd.h"
 #include "daemon/core/api.h"
 #include "daemon/core/hpa_sync.h"
+#include "daemon/core/service_sync.h"
 #include "daemon/http/server.h"
 #include "daemon/metrics/pod_metrics_sampler.h"
 #include "daemon/pods/pod_runtime.h"
 #include "image/image_store.h"
+#include "net/service_balancer.h"
 
 namespace skiff::daemon {
 
@@ -49,6 +51,8 @@ struct Daemon::Parts {
   std::optional<common::Database> net_db;
   std::optional<net::NetworkManager> network;
   std::optional<StateStore> store;
+  std::optional<net::ServiceBalancer> balancer;
+  std::unique_ptr<ServiceSync> services;  ///< the controller's: outlives it
   std::unique_ptr<PodRuntime> runtime;
   std::unique_ptr<ProcessMonitors> monitors;
   std::unique_ptr<ImagePuller> puller;  ///< before the controller: it outlives it
@@ -109,6 +113,18 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   if (!store) return std::move(store).error().context("state store");
   parts->store.emplace(std::move(*store));
 
+  // Services: the kernel balances their connections; the controller keeps the rules.
+  auto gateway = cfg.network.subnet.host(1);
+  if (!gateway) return std::move(gateway).error().context("network");
+  auto balancer = net::ServiceBalancer::open(
+      {.table = cfg.network.nft_table, .bridge = cfg.network.bridge, .gateway = *gateway});
+  if (!balancer) return std::move(balancer).error();
+  parts->balancer.emplace(std::move(*balancer));
+  parts->services = std::make_unique<ServiceSync>(
+      *parts->store, [&balancer = *parts->balancer](const std::vector<net::ServiceFrontend>& frontends) {
+        return balancer.apply(frontends);
+      });
+
   PodRuntimeConfig runtime_config{.root = cfg.root,
                                   .run_root = cfg.run_root,
                                   .runtime_root = cfg.runtime_root,
@@ -132,7 +148,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                 .monitors = *parts->monitors,
                 .config = cfg,
                 .clock = system_now,
-                .puller = parts->puller.get()};
+                .puller = parts->puller.get(),
+                .services = parts->services.get()};
   auto engine = std::make_shared<std::mt19937_64>(std::random_device{}());
   auto controller = Controller::start(deps, [engine] { return (*engine)(); });
   if (!controller) return std::move(controller).error();

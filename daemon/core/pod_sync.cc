@@ -244,15 +244,21 @@ Status PodSync::terminate(const std::string& pod_name) {
   PodRecord pod = std::move(**found);
   if (pod.terminating_since) return {};
   pod.terminating_since = deps_.clock();
+  for (auto& c : pod.containers) c.ready = false;
+  if (auto st = save(pod); !st) return st;
+  // New connections stop before the stop signal, so none reaches a pod that is shutting
+  // down; connections already open finish on it (conntrack keeps them).
+  if (deps_.services != nullptr)
+    if (auto st = deps_.services->withdraw(pod.ip); !st)
+      common::log::warn("pod " + pod_name + ": leave Services: " + st.error().message());
   for (auto& c : pod.containers) {
     if (!std::holds_alternative<ContainerStateRunning>(c.state)) continue;
-    c.ready = false;
     event(pod, "Normal", "Killing", "Stopping container " + c.name);
     if (auto st = deps_.runtime.signal_container(c.runtime_id, c.stop_signal != 0 ? c.stop_signal : SIGTERM);
         !st)
       common::log::warn("pod " + pod_name + ": " + st.error().message());
   }
-  return save(pod);
+  return {};
 }
 
 Status PodSync::finalize(PodRecord& pod) {

@@ -21,6 +21,7 @@
 #include "daemon/core/daemon_config.h"
 #include "daemon/core/image_puller.h"
 #include "daemon/core/prober.h"
+#include "daemon/core/service_sync.h"
 #include "daemon/pods/pod_runtime.h"
 #include "daemon/store/state_store.h"
 #include "scheduler/admission.h"
@@ -42,6 +43,9 @@ struct CoreDeps {
   WallClock clock;
   /// Pulls missing images (imagePullPolicy); none: a missing image fails the start.
   ImagePuller* puller = nullptr;
+  /// The Services' endpoints: a terminating pod leaves them before its stop signal; none:
+  /// no Services (tests of other parts).
+  ServiceSync* services = nullptr;
 };
 
 class PodSync {
@@ -69,8 +73,8 @@ class PodSync {
   /// after a failed startup or liveness probe (stop signal, then SIGKILL after the grace
   /// period).
   common::Status apply_probe(const ProbeResult& result);
-  /// Starts deleting a pod: marks it terminating and sends each running container its
-  /// stop signal. Idempotent.
+  /// Starts deleting a pod: marks it terminating, takes it out of the Services' rotation,
+  /// then sends each running container its stop signal. Idempotent.
   common::Status terminate(const std::string& pod_name);
   /// After a daemon restart: watches the monitors still running, records the exits that
   /// happened meanwhile, and sweeps what belongs to no pod.

@@ -67,8 +67,14 @@ class StateStore {
   /// `object` are ignored (status is the controllers'). Unchanged when the stored object
   /// equals it; generation grows only when `spec` changes, not for labels or annotations.
   common::Result<ApplyResult> apply(const scheduler::Object& object);
+  /// Completes a file's objects against what is stored before they are written, inside the
+  /// apply's transaction (so two applies cannot both take the same free port): gets the
+  /// stored Services; an error refuses the whole apply.
+  using ApplyPrepare = std::function<common::Status(std::vector<scheduler::Object>& objects,
+                                                    const std::vector<StoredObject>& services)>;
   /// apply() for each object in one transaction: all are stored or none.
-  common::Result<std::vector<ApplyResult>> apply_all(const std::vector<scheduler::Object>& objects);
+  common::Result<std::vector<ApplyResult>> apply_all(std::vector<scheduler::Object> objects,
+                                                     const ApplyPrepare& prepare = {});
   /// `kind` is kind_of()'s: "Deployment", "Service" or "HorizontalPodAutoscaler".
   common::Result<std::optional<StoredObject>> get(std::string_view kind, const std::string& name);
   /// Objects of `kind` whose labels contain every pair of `selector` (matchLabels), by name.
@@ -150,6 +156,8 @@ class StateStore {
   common::Result<int64_t> next_resource_version();
   common::Result<ApplyResult> apply_locked(const scheduler::Object& object);
   common::Result<std::optional<StoredObject>> get_locked(std::string_view kind, const std::string& name);
+  common::Result<std::vector<StoredObject>> list_locked(std::string_view kind,
+                                                        const scheduler::Labels& selector);
   common::Result<std::vector<PodRecord>> select_pods(const std::optional<std::string>& owner,
                                                      const std::optional<std::string>& name);
   common::Status write_containers(const PodRecord& pod);

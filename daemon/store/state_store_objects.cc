@@ -180,7 +180,8 @@ Result<ApplyResult> StateStore::apply(const Object& object) {
   return result;
 }
 
-Result<std::vector<ApplyResult>> StateStore::apply_all(const std::vector<Object>& objects) {
+Result<std::vector<ApplyResult>> StateStore::apply_all(std::vector<Object> objects,
+                                                       const ApplyPrepare& prepare) {
   std::set<std::pair<std::string, std::string>> seen;
   for (const Object& o : objects) {
     const std::string& name = scheduler::metadata_of(o).name;
@@ -190,6 +191,11 @@ Result<std::vector<ApplyResult>> StateStore::apply_all(const std::vector<Object>
   std::lock_guard lock(*mutex_);
   auto tx = db_.begin();
   if (!tx) return std::move(tx).error();
+  if (prepare) {
+    auto services = list_locked("Service", {});
+    if (!services) return std::move(services).error();
+    if (auto st = prepare(objects, *services); !st) return std::move(st).error();
+  }
   std::vector<ApplyResult> results;
   for (const Object& o : objects) {
     // On an error the transaction's destructor rolls back what the earlier objects wrote.
@@ -219,6 +225,11 @@ Result<std::optional<StoredObject>> StateStore::get(std::string_view kind, const
 Result<std::vector<StoredObject>> StateStore::list(std::string_view kind, const scheduler::Labels& selector) {
   if (auto st = store_detail::check_kind(kind); !st) return std::move(st).error();
   std::lock_guard lock(*mutex_);
+  return list_locked(kind, selector);
+}
+
+Result<std::vector<StoredObject>> StateStore::list_locked(std::string_view kind,
+                                                          const scheduler::Labels& selector) {
   auto stmt = db_.prepare(std::string(kSelectColumns) + "WHERE kind = ? ORDER BY name");
   if (!stmt) return std::move(stmt).error();
   stmt->bind(1, kind);

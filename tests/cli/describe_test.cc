@@ -61,6 +61,17 @@ TEST(Describe, NoEvents) {
   EXPECT_NE(text.find("TargetPort:         8080/TCP\n"), std::string::npos) << text;
   EXPECT_NE(text.find("NodePort:           <unset>  30080/TCP\n"), std::string::npos) << text;
   EXPECT_TRUE(text.ends_with("Events:             <none>\n")) << text;
+  EXPECT_EQ(text.find("Endpoints:"), std::string::npos) << text;
+}
+
+TEST(Describe, ServiceEndpointsPerPort) {
+  json s = json::parse(R"({"metadata":{"name":"web"},
+      "spec":{"selector":{"app":"web"},"ports":[{"name":"http","port":80},{"name":"admin","port":81}]}})");
+  json e = json::parse(R"({"subsets":[{"addresses":[{"ip":"10.88.0.2"},{"ip":"10.88.0.3"}],
+      "ports":[{"name":"http","port":8080,"protocol":"TCP"}]}]})");
+  std::string text = describe_service(s, json::array(), kNow, e);
+  EXPECT_NE(text.find("Endpoints:          10.88.0.2:8080,10.88.0.3:8080\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Endpoints:          <none>\n"), std::string::npos) << text;
 }
 
 TEST(Describe, PodShowsStatePidAndRestarts) {

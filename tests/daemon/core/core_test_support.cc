@@ -74,16 +74,24 @@ void CoreTest::open_store() {
 void CoreTest::stop_core() {
   deployments_.reset();
   pods_.reset();
+  services_.reset();
   watches_.clear();
   store_.reset();
 }
 
 void CoreTest::start_core() {
   open_store();
-  CoreDeps deps{
-      .store = *store_, .runtime = runtime_, .monitors = monitors_, .config = config_, .clock = [this] {
-        return now_;
-      }};
+  services_ =
+      std::make_unique<ServiceSync>(*store_, [this](const std::vector<net::ServiceFrontend>& frontends) {
+        applied_frontends.push_back({frontends, runtime_.signals.size()});
+        return common::Status{};
+      });
+  CoreDeps deps{.store = *store_,
+                .runtime = runtime_,
+                .monitors = monitors_,
+                .config = config_,
+                .clock = [this] { return now_; },
+                .services = services_.get()};
   pods_ = std::make_unique<PodSync>(deps, [this](common::UniqueFd fd, ExitWatch exit) {
     watches_.push_back(Watched{std::move(fd), std::move(exit)});
   });
@@ -116,7 +124,14 @@ int CoreTest::deliver_exits() {
 
 std::optional<Timestamp> CoreTest::pass() {
   deliver_exits();
-  return reconcile_rounds(*store_, *deployments_, *pods_, after_round);
+  auto next = reconcile_rounds(*store_, *deployments_, *pods_, after_round);
+  auto pods = store_->pods_snapshot();
+  EXPECT_TRUE(pods.ok());
+  if (pods.ok()) {
+    auto synced = services_->sync(**pods);
+    EXPECT_TRUE(synced.ok()) << synced.error().message();
+  }
+  return next;
 }
 
 void CoreTest::apply(const json& object) {

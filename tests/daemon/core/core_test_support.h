@@ -17,6 +17,7 @@
 #include "daemon/core/deployment_sync.h"
 #include "daemon/core/pod_status.h"
 #include "daemon/core/pod_sync.h"
+#include "daemon/core/service_sync.h"
 #include "daemon/store/state_store.h"
 #include "tests/daemon/core/fakes.h"
 #include "tests/support/temp_dir.h"
@@ -121,6 +122,13 @@ class CoreTest : public ::testing::Test {
   FakeRuntime runtime_;
   FakeMonitors monitors_;
   std::function<void(int round)> after_round;
+  /// What the Services' sync applied, in order, each with how many signals the runtime
+  /// had been sent by then (so a test can tell what came first).
+  struct AppliedFrontends {
+    std::vector<net::ServiceFrontend> frontends;
+    size_t signals_before = 0;
+  };
+  std::vector<AppliedFrontends> applied_frontends;
 
  private:
   void open_store();
@@ -131,6 +139,7 @@ class CoreTest : public ::testing::Test {
   std::optional<StateStore> store_;
   std::unique_ptr<PodSync> pods_;
   std::unique_ptr<DeploymentSync> deployments_;
+  std::unique_ptr<ServiceSync> services_;
   std::vector<Watched> watches_;
   uint64_t random_ = 0;
 };

@@ -39,6 +39,9 @@ Result<SandboxInfo> FakeRuntime::create_sandbox(const SandboxRequest& request) {
   SandboxInfo info{.pod_name = request.pod_name, .pod_uid = request.pod_uid, .hostname = request.hostname};
   info.network.pod_id = request.pod_name;
   info.network.netns_path = "/run/fake/netns/" + request.pod_name;
+  ++addresses_handed_out;
+  info.network.address = *net::IpAddress::parse("10.88." + std::to_string((addresses_handed_out + 1) / 256) +
+                                                "." + std::to_string((addresses_handed_out + 1) % 256));
   info.cgroup_path = "skiff/" + request.pod_name;
   sandboxes.insert(request.pod_name);
   sandboxes_created.push_back(request.pod_name);

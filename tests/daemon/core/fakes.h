@@ -48,6 +48,8 @@ class FakeRuntime final : public ContainerRuntime {
 
   // ---- what happened ----
   int create_sandbox_calls = 0;
+  /// Sandboxes get 10.88.0.2, .3, ... in creation order, as IPAM hands them out.
+  int addresses_handed_out = 0;
   std::vector<std::string> sandboxes_created;
   std::vector<std::string> sandboxes_loaded;
   std::vector<std::string> sandboxes_removed;
