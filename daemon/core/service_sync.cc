@@ -72,9 +72,12 @@ Status ServiceSync::sync(const std::vector<PodRecord>& pods) {
   services.reserve(stored->size());
   for (auto& s : *stored) services.push_back(std::get<scheduler::Service>(std::move(s.object)));
   auto frontends = service_frontends(services, pods);
-  if (frontends == current_) return {};
+  // The first sync writes even an empty set: rules a previous daemon left for a Service
+  // deleted just before it stopped must go.
+  if (applied_once_ && frontends == current_) return {};
   if (auto st = sink_(frontends); !st) return st;
   current_ = std::move(frontends);
+  applied_once_ = true;
   return {};
 }
 

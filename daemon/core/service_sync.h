@@ -49,6 +49,7 @@ class ServiceSync {
   StateStore& store_;
   FrontendSink sink_;
   std::vector<net::ServiceFrontend> current_;
+  bool applied_once_ = false;
 };
 
 }  // namespace skiff::daemon

@@ -155,6 +155,14 @@ TEST_F(ServiceSyncTest, AnExitedContainerLeavesAndItsRestartComesBack) {
   EXPECT_EQ(applied_frontends.back().frontends[0].backends.size(), 2U);
 }
 
+TEST_F(ServiceSyncTest, TheFirstSyncWritesEvenNoServices) {
+  pass();
+  ASSERT_EQ(applied_frontends.size(), 1U);
+  EXPECT_TRUE(applied_frontends[0].frontends.empty());
+  pass();
+  EXPECT_EQ(applied_frontends.size(), 1U);
+}
+
 TEST_F(ServiceSyncTest, ADeletedServiceLosesItsRules) {
   apply(deployment_json("web", {.replicas = 1}));
   apply(service_json("web", json::array({{{"port", 8080}}})));
