@@ -161,14 +161,16 @@ std::optional<Timestamp> reconcile_rounds(StateStore& store, DeploymentSync& dep
     } else {
       common::log::warn("deployments: " + synced.error().message());
     }
-    auto records = store.list_pods();
-    if (!records) {
-      common::log::warn("pods: " + records.error().message());
+    auto snapshot = store.pods_snapshot();
+    if (!snapshot) {
+      common::log::warn("pods: " + snapshot.error().message());
       break;
     }
-    // One read of every pod per round; admissions within it add to `admitted`.
-    auto admitted = PodSync::admitted_requests(*records);
-    for (auto& pod : *records) {
+    // One read of every pod per round (a copy of the shared parsed list: the syncs change
+    // their records); admissions within it add to `admitted`.
+    std::vector<PodRecord> records = **snapshot;
+    auto admitted = PodSync::admitted_requests(records);
+    for (auto& pod : records) {
       std::string name = pod.pod.metadata.name;
       auto when = pods.sync(std::move(pod), admitted);
       if (!when) {
