@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 namespace skiff::daemon {
 
@@ -12,13 +13,16 @@ using common::Status;
 
 namespace {
 
-// A port as a Service holds it: the number, and whether it is a nodePort (every local
-// address) or a port (127.0.0.1 and the gateway). The two kinds overlap on the loopback and
-// gateway addresses, so both draw from one space per protocol.
+// A port number a Service holds, per protocol. A `port` (127.0.0.1 and the gateway) and a
+// `nodePort` (every local address) overlap on the loopback and gateway addresses, so both
+// kinds draw from one space.
 struct Claim {
   int32_t number = 0;
   std::string protocol;
-  auto operator<=>(const Claim&) const = default;
+  // Spelled out rather than a defaulted <=>: clang-tidy 14 flags that (LLVM #53961).
+  bool operator<(const Claim& other) const {
+    return std::tie(number, protocol) < std::tie(other.number, other.protocol);
+  }
 };
 
 Error invalid(const scheduler::Service& s, size_t index, const char* field, int32_t value,
