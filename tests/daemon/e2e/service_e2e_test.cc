@@ -217,10 +217,12 @@ TEST_F(SkiffdServices, NoRequestFailsWhileScalingAndRollingUnderLoad) {
   while (endpoints().size() < 6 && steady_clock::now() < deadline) load(8, 2);
   ASSERT_EQ(endpoints().size(), 6U) << "spec.replicas " << spec_replicas() << "\n" << daemon_log();
 
+  // Each pod is held to 100m, so 6 pods have 3× the CPU of 2; the bound leaves room for a
+  // busy CI host (measured: 2.3×). bench/service_bench.cc measures throughput properly.
   WrkRun six = load(8, 3);
   std::printf("6 pods: %.0f requests/s (%.2f× 2 pods)\n", six.requests_per_second,
               six.requests_per_second / std::max(two.requests_per_second, 1.0));
-  EXPECT_GT(six.requests_per_second, 1.5 * two.requests_per_second)
+  EXPECT_GT(six.requests_per_second, 1.2 * two.requests_per_second)
       << "throughput did not follow the replicas";
 
   // A rolling update under the same load: one new pod at a time, an old one stopped only
