@@ -13,6 +13,8 @@
 //    spec.replicas (the decision) and to all 4 pods running is measured, K times (the load
 //    is switched off and the size back to 1 between runs). The sampling interval bounds the
 //    first part: the load shows in the first round whose window covers it.
+// 3. /metrics (issue 8): skiffd runs with --listen 127.0.0.1:0, and with the N pods and the
+//    HPA in place 20 scrapes are timed as the client sees them.
 //
 // Isolation and cleanup as skiffd-bench: a private network and mount namespace, a temp dir
 // under /var/tmp, cgroups of its own; deployments deleted through the API, leftovers
@@ -43,6 +45,8 @@ struct Results {
   double deciding_percent = 0;                       ///< ... and an HPA deciding every second
   std::map<std::string, double> deciding_threads{};  ///< the same by skiffd thread
   std::vector<double> decision_s{}, running_s{};
+  std::vector<double> scrape_ms{};  ///< GET /metrics on --listen with the N pods and the HPA
+  size_t scrape_bytes = 0;
   std::string load_start{}, load_end{};
 };
 
@@ -139,6 +143,24 @@ void exec_sh(Skiffd& skiffd, const std::string& pod, const std::string& command)
     throw Failure("exec in " + pod + ": " + std::to_string(reply.status) + " " + reply.body);
 }
 
+// /metrics of `skiffd --listen` with the N pods sampled (docs/daemon.md "Metrics and
+// dashboard"): a scrape's wall time as a client sees it, over 20 scrapes.
+void measure_scrape(Skiffd& skiffd, Results& r) {
+  const std::string marker = "metrics and dashboard on ";
+  std::string log = skiffd.log_text();
+  size_t at = log.rfind(marker);
+  if (at == std::string::npos) throw Failure("skiffd logged no --listen address");
+  size_t end = log.find('\n', at);
+  CurlClient metrics(log.substr(at + marker.size(), end - at - marker.size()));
+  for (int i = 0; i < 20; ++i) {
+    auto start = Clock::now();
+    auto reply = metrics.get("/metrics");
+    r.scrape_ms.push_back(seconds_since(start) * 1000);
+    if (reply.status != 200) throw Failure("GET /metrics: " + std::to_string(reply.status));
+    r.scrape_bytes = reply.body.size();
+  }
+}
+
 void measure_cost(const Options& o, Skiffd& skiffd, Results& r) {
   std::fprintf(stderr, "skiffd idle for %d s...\n", o.seconds);
   r.idle_percent = cpu_percent(skiffd.pid(), o.seconds);
@@ -155,6 +177,7 @@ void measure_cost(const Options& o, Skiffd& skiffd, Results& r) {
            std::chrono::seconds(60), "the idle HPA's metrics");
   std::fprintf(stderr, "sampling and deciding for %d s...\n", o.seconds);
   r.deciding_percent = cpu_percent(skiffd.pid(), o.seconds, &r.deciding_threads);
+  measure_scrape(skiffd, r);
   if (spec_replicas(skiffd, "idle") != o.pods) throw Failure("the idle HPA rescaled");
   skiffd.request("DELETE", "/v1/horizontalpodautoscalers/idle");
   skiffd.request("DELETE", "/v1/deployments/idle");
@@ -213,6 +236,11 @@ void print_results(const Options& o, const Results& r) {
   };
   row("new spec.replicas (decision)", r.decision_s);
   row("all new pods running", r.running_s);
+  std::printf(
+      "\n| GET /metrics, %d pods + HPA (20 scrapes) | median ms | p90 ms | max ms | bytes |\n"
+      "|---|---:|---:|---:|---:|\n| --listen | %.2f | %.2f | %.2f | %zu |\n",
+      o.pods, median(r.scrape_ms), percentile(r.scrape_ms, 0.9),
+      r.scrape_ms.empty() ? NAN : *std::max_element(r.scrape_ms.begin(), r.scrape_ms.end()), r.scrape_bytes);
 }
 
 void run(const Options& o, const std::string& work, Results& r) {
@@ -224,7 +252,8 @@ void run(const Options& o, const std::string& work, Results& r) {
   Skiffd skiffd(work, o.bin);
   try {
     std::fprintf(stderr, "starting skiffd...\n");
-    std::vector<std::string> args{"--autoscale-interval", "1s"};
+    // --listen on a free port: the scrape is measured too (its listener idles otherwise).
+    std::vector<std::string> args{"--autoscale-interval", "1s", "--listen", "127.0.0.1:0"};
     if (o.debug) args.emplace_back("--debug");
     skiffd.start(args);
     skiffd.import_image(layout);

@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--run-root", config.run_root, "sockets, sandboxes and other runtime state")
       ->capture_default_str();
   app.add_option("--socket", config.socket, "the API socket (default <run-root>/skiff.sock)");
-  app.add_option("--listen", listen, "serve /metrics and the dashboard on 127.0.0.1:PORT");
+  app.add_option(
+      "--listen", listen,
+      "serve /metrics and the read-only dashboard on 127.0.0.1:PORT (loopback only; port 0: any free port)");
   app.add_option("--autoscale-interval", interval, "how often autoscalers sample and decide")
       ->capture_default_str();
   app.add_option("--config", config_file, "a JSON file with further settings (docs/daemon.md)");
@@ -69,7 +71,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "skiffd: %s\n", message.c_str());
     return 1;
   };
-  if (!listen.empty()) return fail("--listen: the metrics endpoint is not supported yet");
+  if (!listen.empty()) {
+    auto address = daemon::http::parse_listen_address(listen);
+    if (!address) return fail(address.error().message());
+    config.listen = *address;
+  }
   auto parsed_interval = daemon::parse_duration(interval);
   if (!parsed_interval || parsed_interval->count() == 0)
     return fail("--autoscale-interval: \"" + interval + "\" is not a duration such as 15s");

@@ -16,6 +16,8 @@
 #include "daemon/core/service_sync.h"
 #include "daemon/http/server.h"
 #include "daemon/metrics/pod_metrics_sampler.h"
+#include "daemon/observe/listen_router.h"
+#include "daemon/observe/scrape.h"
 #include "daemon/pods/pod_runtime.h"
 #include "image/image_store.h"
 #include "net/service_balancer.h"
@@ -57,10 +59,13 @@ struct Daemon::Parts {
   std::unique_ptr<ProcessMonitors> monitors;
   std::unique_ptr<ImagePuller> puller;  ///< before the controller: it outlives it
   std::unique_ptr<Controller> controller;
-  std::unique_ptr<HpaSync> autoscaler;  ///< runs on the sampler's thread: outlives it
+  std::unique_ptr<observe::Observability> observe;  ///< fed by the sampler, the autoscaler, the server
+  std::unique_ptr<HpaSync> autoscaler;              ///< runs on the sampler's thread: outlives it
   std::unique_ptr<metrics::PodMetricsSampler> metrics;
   std::unique_ptr<ApiContext> api;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<observe::ListenContext> listen_context;
+  std::unique_ptr<http::Server> listener;  ///< --listen: /metrics and the dashboard
 };
 
 Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -73,6 +78,7 @@ const DaemonConfig& Daemon::config() const {
 
 void Daemon::stop() {
   if (!parts_) return;
+  if (parts_->listener) parts_->listener->stop();
   if (parts_->server) parts_->server->stop();
   if (parts_->controller) parts_->controller->stop();
   if (parts_->puller) parts_->puller->stop();
@@ -167,22 +173,31 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         if (!pods) return std::move(pods).error();
         return targets->of(*pods);
       });
+  parts->observe = std::make_unique<observe::Observability>(system_now);
   // The autoscaler decides right after each sampling round, on the sampler's thread
   // (docs/daemon.md "Autoscaling"); a rescale wakes the controller to start or stop pods.
-  parts->autoscaler = std::make_unique<HpaSync>(
-      HpaSyncDeps{.store = *parts->store,
-                  .usage = [&sampler = *parts->metrics](std::string_view pod) { return sampler.pod(pod); },
-                  .clock = system_now,
-                  .config = {},
-                  .interval = cfg.autoscale_interval});
+  parts->autoscaler = std::make_unique<HpaSync>(HpaSyncDeps{
+      .store = *parts->store,
+      .usage = [&sampler = *parts->metrics](std::string_view pod) { return sampler.pod(pod); },
+      .clock = system_now,
+      .config = {},
+      .interval = cfg.autoscale_interval,
+      .on_event =
+          [&rescales = parts->observe->rescales](const std::string& hpa, const scheduler::HpaEvent& e) {
+            if (e.reason == "SuccessfulRescale") rescales.add(hpa);
+          }});
   parts->metrics->start(sampling_interval(cfg),
-                        [&autoscaler = *parts->autoscaler, &controller = *parts->controller] {
+                        [&autoscaler = *parts->autoscaler, &controller = *parts->controller,
+                         &store = *parts->store, &sampler = *parts->metrics, &observe = *parts->observe] {
                           auto rescaled = autoscaler.after_sampling_round();
                           if (!rescaled) {
                             common::log::warn("autoscaler: " + rescaled.error().message());
                           } else if (*rescaled) {
                             controller.wake();
                           }
+                          // The dashboard's history: after the autoscaler, so a round shows its rescale.
+                          if (auto st = observe::record_round(store, sampler, observe.history); !st)
+                            common::log::warn("dashboard history: " + st.error().message());
                         });
 
   parts->api = std::make_unique<ApiContext>(ApiContext{.store = *parts->store,
@@ -194,10 +209,28 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                                                        .clock = system_now,
                                                        .metrics = parts->metrics.get()});
   http::ServerOptions server_options{.socket_path = cfg.socket};
-  auto server = http::Server::start(server_options, make_router(*parts->api));
+  server_options.on_request = [&histogram = parts->observe->api_requests](const http::RequestInfo& r) {
+    histogram.observe(r.method, r.route, r.status, r.duration);
+  };
+  http::Router api_router = make_router(*parts->api);
+  auto server = http::Server::start(server_options, api_router);
   if (!server) return std::move(server).error();
   parts->server = std::move(*server);
   common::log::info("skiffd: serving on " + cfg.socket);
+
+  // --listen (docs/daemon.md "Metrics and dashboard"): a second server on loopback TCP with a
+  // read-only router: GET routes only, and nothing else reaches a handler.
+  if (cfg.listen) {
+    parts->listen_context = std::make_unique<observe::ListenContext>(observe::ListenContext{
+        .store = *parts->store, .sampler = parts->metrics.get(), .observe = *parts->observe});
+    http::ServerOptions listen_options{
+        .tcp_address = cfg.listen, .methods = {"GET"}, .loopback_host_only = true};
+    auto listener =
+        http::Server::start(listen_options, observe::make_listen_router(api_router, *parts->listen_context));
+    if (!listener) return std::move(listener).error().context("--listen");
+    parts->listener = std::move(*listener);
+    common::log::info("skiffd: metrics and dashboard on http://" + parts->listener->endpoint());
+  }
   return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/http/listen_address.h"
 #include "net/network.h"
 #include "scheduler/admission.h"
 #include "scheduler/restart_backoff.h"
@@ -17,6 +18,8 @@ struct DaemonConfig {
   std::string root = "/var/lib/skiff";  ///< state.db, content, snapshots, containers, logs
   std::string run_root = "/run/skiff";  ///< sandboxes, netns pins, DNS files
   std::string socket;                   ///< default <run_root>/skiff.sock
+  /// --listen: /metrics and the read-only dashboard on this loopback address; unset: off.
+  std::optional<http::TcpAddress> listen{};
   std::string runtime_root = "/run/skiff-runtime";
   std::string cgroup_parent = "skiff";
   std::string monitor_binary;  ///< default: skiff-monitor next to skiffd

@@ -142,6 +142,7 @@ void HpaSync::event(const std::string& hpa, const scheduler::HpaEvent& e) {
                .reason = e.reason,
                .message = e.message};
   if (auto r = deps_.store.record_event(record); !r) common::log::warn("event: " + r.error().message());
+  if (deps_.on_event) deps_.on_event(hpa, e);
 }
 
 }  // namespace skiff::daemon

@@ -9,7 +9,9 @@
 // freshest samples) and never touches pods: the controller thread stays their one writer.
 
 #include <chrono>
+#include <functional>
 #include <optional>
+#include <string>
 
 #include "common/error.h"
 #include "daemon/core/hpa_input.h"
@@ -24,6 +26,9 @@ struct HpaSyncDeps {
   scheduler::AutoscalerConfig config{};
   /// --autoscale-interval: sync_if_due() syncs at most this often.
   std::chrono::milliseconds interval = std::chrono::seconds(15);
+  /// Called after each event is recorded, on the sampler's thread (skiffd counts the
+  /// SuccessfulRescale ones for /metrics); may be empty.
+  std::function<void(const std::string& hpa, const scheduler::HpaEvent& event)> on_event{};
 };
 
 class HpaSync {

@@ -467,6 +467,19 @@ void serve_connection(common::UniqueFd fd, const ConnectionContext& ctx) {
     if (!req) {
       res.error(400, req.error().message());
       report(options, std::string(msg.method_string()), std::string(msg.target()), "", 400, started);
+    } else if (options.loopback_host_only && !is_loopback_host(req->header("host").value_or(""))) {
+      res.error(403,
+                "Host \"" + std::string(req->header("host").value_or("")) +
+                    "\" is not a loopback name; this listener serves 127.0.0.1, localhost and [::1] only");
+      report(options, req->method, req->target, "", 403, started);
+    } else if (!options.methods.empty() && std::find(options.methods.begin(), options.methods.end(),
+                                                     req->method) == options.methods.end()) {
+      // The read-only listener: no path takes another method, so none is even routed.
+      std::string allow;
+      for (const auto& m : options.methods) allow += (allow.empty() ? "" : ", ") + m;
+      res.set_header("Allow", allow);
+      res.error(405, "method " + req->method + " not allowed on this listener (allowed: " + allow + ")");
+      report(options, req->method, req->target, "", 405, started);
     } else {
       req->peer_pid = peer.pid;
       req->peer_uid = peer.uid;

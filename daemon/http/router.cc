@@ -50,6 +50,19 @@ Router& Router::add(std::string_view method, std::string_view pattern, Handler h
   return *this;
 }
 
+Router Router::subset(std::string_view method, const std::vector<std::string_view>& patterns) const {
+  Router out;
+  for (std::string_view pattern : patterns) {
+    auto it = std::find_if(routes_.begin(), routes_.end(),
+                           [&](const Route& r) { return r.method == method && r.pattern == pattern; });
+    if (it == routes_.end())
+      throw std::invalid_argument("route " + std::string(method) + " " + std::string(pattern) +
+                                  ": not in the router");
+    out.routes_.push_back(*it);
+  }
+  return out;
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match result;
   if (path.empty() || path.front() != '/') return result;

@@ -28,6 +28,11 @@ class Router {
   Router& put(std::string_view pattern, Handler h) { return add("PUT", pattern, std::move(h)); }
   Router& del(std::string_view pattern, Handler h) { return add("DELETE", pattern, std::move(h)); }
 
+  /// A router of copies of some of this one's routes (the read-only listener mounts the
+  /// Unix API's GET routes this way): every `method` route whose pattern is in `patterns`.
+  /// A pattern this router lacks is a programming error: throws std::invalid_argument.
+  Router subset(std::string_view method, const std::vector<std::string_view>& patterns) const;
+
   struct Match {
     enum class Kind { Found, NotFound, MethodNotAllowed, BadPath };
     Kind kind = Kind::NotFound;

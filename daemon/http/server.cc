@@ -1,6 +1,8 @@
 #include "daemon/http/server.h"
 
+#include <arpa/inet.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -130,18 +132,67 @@ Result<UniqueFd> listen_on(const std::string& path, const std::string& group_nam
   return fd;
 }
 
+// A TCP listener; `address` is updated with the port the kernel picked when it asked for 0.
+Result<UniqueFd> listen_on_tcp(TcpAddress& address) {
+  std::string where = address.to_string();
+  UniqueFd fd(::socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) return Error::from_errno("socket for " + where);
+  int one = 1;
+  // A restarted skiffd must get its port back while the old connections are in TIME_WAIT.
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+    return Error::from_errno("set SO_REUSEADDR on " + where);
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+  if (address.family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(address.port);
+    if (::inet_pton(AF_INET6, address.host.c_str(), &a6->sin6_addr) != 1)
+      return Error("bad address " + where);
+    len = sizeof *a6;
+  } else {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&storage);
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(address.port);
+    if (::inet_pton(AF_INET, address.host.c_str(), &a4->sin_addr) != 1) return Error("bad address " + where);
+    len = sizeof *a4;
+  }
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&storage), len) != 0)
+    return Error::from_errno("bind " + where);
+  if (::listen(fd.get(), SOMAXCONN) != 0) return Error::from_errno("listen on " + where);
+  len = sizeof storage;
+  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&storage), &len) != 0)
+    return Error::from_errno("getsockname of " + where);
+  address.port = ntohs(address.family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                                                  : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+  return fd;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Router router) {
   UniqueFd stop_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!stop_fd) return Error::from_errno("eventfd");
-  auto listener = listen_on(options.socket_path, options.group);
-  if (!listener) return std::move(listener).error();
   struct stat st {};
-  if (::stat(options.socket_path.c_str(), &st) != 0) return Error::from_errno("stat " + options.socket_path);
+  std::string endpoint;
+  UniqueFd listener;
+  if (options.tcp_address) {
+    auto tcp = listen_on_tcp(*options.tcp_address);
+    if (!tcp) return std::move(tcp).error();
+    listener = std::move(*tcp);
+    endpoint = options.tcp_address->to_string();
+  } else {
+    auto unix_listener = listen_on(options.socket_path, options.group);
+    if (!unix_listener) return std::move(unix_listener).error();
+    listener = std::move(*unix_listener);
+    if (::stat(options.socket_path.c_str(), &st) != 0)
+      return Error::from_errno("stat " + options.socket_path);
+    endpoint = options.socket_path;
+  }
 
   std::unique_ptr<Server> server(
-      new Server(std::move(options), std::move(router), std::move(*listener), std::move(stop_fd)));
+      new Server(std::move(options), std::move(router), std::move(listener), std::move(stop_fd)));
+  server->endpoint_ = std::move(endpoint);
   server->socket_dev_ = st.st_dev;
   server->socket_ino_ = st.st_ino;
   try {
@@ -152,7 +203,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Router rout
   } catch (const std::system_error& e) {
     return Error("start the accept thread: " + std::string(e.what()));
   }
-  common::log::info("listening on " + server->options_.socket_path);
+  common::log::info("listening on " + server->endpoint_);
   return server;
 }
 
@@ -177,7 +228,8 @@ void Server::stop() {
   if (acceptor_.joinable()) acceptor_.join();
   listener_.reset();
   struct stat st {};
-  if (::stat(options_.socket_path.c_str(), &st) == 0 && st.st_dev == socket_dev_ && st.st_ino == socket_ino_)
+  if (!options_.tcp_address && ::stat(options_.socket_path.c_str(), &st) == 0 && st.st_dev == socket_dev_ &&
+      st.st_ino == socket_ino_)
     ::unlink(options_.socket_path.c_str());
   rejected_.clear();
   reap_workers(/*all=*/true);
@@ -208,7 +260,7 @@ void Server::accept_loop() {
     if (!fd) {
       int err = errno;
       if (err == EAGAIN || err == EINTR || err == ECONNABORTED) continue;
-      common::log::warn("http: accept on " + options_.socket_path + ": " + std::strerror(err));
+      common::log::warn("http: accept on " + endpoint_ + ": " + std::strerror(err));
       // Out of fds or memory: back off instead of spinning, still waking for stop().
       pollfd p{.fd = stop_fd_.get(), .events = POLLIN, .revents = 0};
       ::poll(&p, 1, 100);

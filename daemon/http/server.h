@@ -1,5 +1,6 @@
 #pragma once
-// skiffd's HTTP/1.1 server on a Unix socket (DESIGN.md §1, docs/api.md). Handlers may
+// skiffd's HTTP/1.1 server on a Unix socket (DESIGN.md §1, docs/api.md), or on a loopback TCP
+// address for `--listen` (/metrics and the read-only dashboard). Handlers may
 // block for long (image pulls, log follows, `wait`), so each connection is served on a
 // thread of its own, synchronously; a cap on connections bounds the threads, and read
 // timeouts keep a stuck client from holding one forever.
@@ -17,12 +18,15 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "daemon/http/listen_address.h"
 #include "daemon/http/router.h"
 
 namespace skiff::daemon::http {
@@ -38,6 +42,15 @@ struct RequestInfo {
 
 struct ServerOptions {
   std::string socket_path{};
+  /// Set: listen on this TCP address instead of socket_path (which is then ignored). The
+  /// caller vets it (parse_listen_address: loopback only); port 0 picks a free port.
+  std::optional<TcpAddress> tcp_address{};
+  /// Not empty: only these methods are served; any other gets 405 before routing, whatever
+  /// the path (the read-only listener: "GET").
+  std::vector<std::string> methods{};
+  /// Answer 403 to requests whose Host header is not a loopback name (is_loopback_host): the
+  /// TCP listener's guard against DNS rebinding.
+  bool loopback_host_only = false;
   /// The socket's group when a group of that name exists; empty: leave the group alone.
   std::string group = "skiff";
   size_t max_connections = 512;    ///< beyond this, 503 and close
@@ -55,7 +68,7 @@ struct ServerOptions {
 
 class Server {
  public:
-  /// Binds options.socket_path and starts serving `router` on background threads.
+  /// Binds options.socket_path (or options.tcp_address) and starts serving `router` on background threads.
   /// Errors: "socket /run/skiff/skiff.sock is in use by another daemon", "bind ...: ...".
   static common::Result<std::unique_ptr<Server>> start(ServerOptions options, Router router);
 
@@ -70,6 +83,9 @@ class Server {
   void stop();
 
   const std::string& socket_path() const { return options_.socket_path; }
+  /// Where it listens: the socket path, or the bound TCP address ("127.0.0.1:40123", with the
+  /// port the kernel picked for port 0).
+  const std::string& endpoint() const { return endpoint_; }
   /// Connections being served now.
   size_t connections() const { return active_.load(); }
 
@@ -92,6 +108,7 @@ class Server {
   void reap_workers(bool all);
 
   ServerOptions options_;
+  std::string endpoint_;
   const Router router_;
   common::UniqueFd listener_;
   common::UniqueFd stop_fd_;  ///< eventfd, readable forever once stop() begins

@@ -9,6 +9,7 @@ PodMetrics pod_metrics(std::string name, std::string uid, std::vector<ContainerM
   for (const auto& c : containers) {
     pod.cpu_millis += c.usage.cpu_millis;
     pod.memory_bytes += c.usage.memory_bytes;
+    pod.cpu_usage_ns += c.usage.cpu_usage_ns;
     pod.timestamp = std::max(pod.timestamp, c.usage.timestamp);
     pod.window = std::max(pod.window, c.usage.window);
   }

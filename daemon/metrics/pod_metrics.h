@@ -25,6 +25,7 @@ struct PodMetrics {
   /// and as the HPA adds up container usage.
   int64_t cpu_millis = 0;
   int64_t memory_bytes = 0;
+  uint64_t cpu_usage_ns = 0;           ///< the containers' cumulative CPU time (/metrics)
   Timestamp timestamp{};               ///< the latest end of a container's window
   std::chrono::milliseconds window{};  ///< the longest container window
   std::vector<ContainerMetrics> containers{};

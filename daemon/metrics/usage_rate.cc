@@ -22,6 +22,7 @@ std::optional<UsageRate> usage_between(const CounterSample& older, const Counter
                           ? std::numeric_limits<int64_t>::max()
                           : static_cast<int64_t>(newer.working_set_bytes);
   rate.timestamp = newer.wall;
+  rate.cpu_usage_ns = newer.cpu_usage_ns;
   // Rounded to the nearest millisecond: the window is reported, the rate used the exact time.
   rate.window = std::chrono::round<std::chrono::milliseconds>(elapsed);
   return rate;

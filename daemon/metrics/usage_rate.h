@@ -28,6 +28,9 @@ struct UsageRate {
   int64_t memory_bytes = 0;            ///< the newer sample's working set
   Timestamp timestamp{};               ///< the end of the window: the newer sample's wall time
   std::chrono::milliseconds window{};  ///< the time between the two samples
+  /// The newer sample's cumulative CPU time (cAdvisor's container_cpu_usage_seconds_total):
+  /// starts over when the container is re-created, as a Prometheus counter may.
+  uint64_t cpu_usage_ns = 0;
 };
 
 /// ceil(delta_ns / elapsed × 1000) millicores, without overflow; 0 when no time passed.

@@ -36,24 +36,26 @@ class HpaSyncTest : public CoreTest {
   void load(const std::string& deployment, int64_t cpu_millis) { load_[deployment] = cpu_millis; }
 
   std::unique_ptr<HpaSync> make_sync() {
-    return std::make_unique<HpaSync>(
-        HpaSyncDeps{.store = store(),
-                    .usage = [this](std::string_view name) -> std::optional<metrics::PodMetrics> {
-                      auto found = store().get_pod(std::string(name));
-                      if (!found || !*found) return std::nullopt;
-                      const PodRecord& pod = **found;
-                      auto it = load_.find(pod.owner);
-                      if (it == load_.end() || pod.pod.status.phase != "Running") return std::nullopt;
-                      return metrics::PodMetrics{.name = std::string(name),
-                                                 .uid = pod.pod.metadata.uid,
-                                                 .cpu_millis = it->second,
-                                                 .memory_bytes = 10 << 20,
-                                                 .timestamp = now(),
-                                                 .window = 1s};
-                    },
-                    .clock = [this] { return now(); },
-                    .config = {},
-                    .interval = 1s});
+    return std::make_unique<HpaSync>(HpaSyncDeps{
+        .store = store(),
+        .usage = [this](std::string_view name) -> std::optional<metrics::PodMetrics> {
+          auto found = store().get_pod(std::string(name));
+          if (!found || !*found) return std::nullopt;
+          const PodRecord& pod = **found;
+          auto it = load_.find(pod.owner);
+          if (it == load_.end() || pod.pod.status.phase != "Running") return std::nullopt;
+          return metrics::PodMetrics{.name = std::string(name),
+                                     .uid = pod.pod.metadata.uid,
+                                     .cpu_millis = it->second,
+                                     .memory_bytes = 10 << 20,
+                                     .timestamp = now(),
+                                     .window = 1s};
+        },
+        .clock = [this] { return now(); },
+        .config = {},
+        .interval = 1s,
+        .on_event = [this](const std::string& hpa,
+                           const scheduler::HpaEvent& e) { hooked_.push_back(hpa + " " + e.reason); }});
   }
 
   /// One HPA sync, then the controller's pass that acts on it.
@@ -101,6 +103,7 @@ class HpaSyncTest : public CoreTest {
   std::map<std::string, int64_t> load_;
   std::unique_ptr<HpaSync> sync_;
   std::vector<scheduler::Condition> conditions_;
+  std::vector<std::string> hooked_;  ///< HpaSyncDeps::on_event's calls: "hpa reason"
 };
 
 TEST_F(HpaSyncTest, LoadScalesTheDeploymentAndTheControllerStartsThePods) {
@@ -124,6 +127,8 @@ TEST_F(HpaSyncTest, LoadScalesTheDeploymentAndTheControllerStartsThePods) {
   ASSERT_EQ(rescales.size(), 1u);
   EXPECT_EQ(rescales[0].message,
             "New size: 6; reason: cpu resource utilization (percentage of request) above target");
+  // The hook skiffd counts /metrics' scaling decisions with sees each recorded event.
+  EXPECT_NE(std::find(hooked_.begin(), hooked_.end(), "web SuccessfulRescale"), hooked_.end());
 
   // The new pods count once they have run a window; until then the 2 loaded ones keep
   // asking, but the rate policy holds the size for 15 s.

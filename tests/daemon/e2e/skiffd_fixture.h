@@ -22,6 +22,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/daemon/http/http_client.h"
 #include "tests/net/private_netns.h"
@@ -117,9 +118,14 @@ class Skiffd : public ::testing::Test {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
       std::string config = dir_.path() + "/config.json";
-      ::execl(SKIFFD_BIN, "skiffd", "--root", root_.c_str(), "--run-root", run_root_.c_str(), "--socket",
-              socket_.c_str(), "--config", config.c_str(), "--autoscale-interval", "1s",
-              static_cast<char*>(nullptr));
+      std::vector<std::string> args = {"skiffd",   "--root", root_,      "--run-root", run_root_,
+                                       "--socket", socket_,  "--config", config,       "--autoscale-interval",
+                                       "1s"};
+      args.insert(args.end(), extra_daemon_args_.begin(), extra_daemon_args_.end());
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(SKIFFD_BIN, argv.data());
       ::_exit(127);
     }
     client_.reset();
@@ -139,6 +145,18 @@ class Skiffd : public ::testing::Test {
   std::string daemon_log() {
     std::ifstream in(dir_.path() + "/skiffd.log");
     return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  /// The base URL of `--listen 127.0.0.1:0` (extra_daemon_args_), from the daemon's log line
+  /// "skiffd: metrics and dashboard on http://127.0.0.1:PORT"; empty if not logged.
+  std::string listen_url() {
+    const std::string marker = "metrics and dashboard on ";
+    std::string log = daemon_log();
+    size_t at = log.rfind(marker);
+    if (at == std::string::npos) return "";
+    size_t end = log.find('\n', at);
+    return log.substr(at + marker.size(),
+                      end == std::string::npos ? std::string::npos : end - at - marker.size());
   }
 
   CurlClient& api() {
@@ -268,6 +286,7 @@ class Skiffd : public ::testing::Test {
   skiff::testing::TempDir dir_;
   std::string root_, run_root_, socket_, cgroup_parent_;
   pid_t daemon_pid_ = 0;
+  std::vector<std::string> extra_daemon_args_{};  ///< set before SetUp(): more skiffd flags
   std::unique_ptr<CurlClient> client_;
   static inline skiff::testing::TempDir* image_dir_ = nullptr;
 };

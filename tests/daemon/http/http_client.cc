@@ -47,9 +47,11 @@ CurlClient::~CurlClient() {
 
 CurlReply CurlClient::request(const std::string& method, const std::string& target, const std::string& body) {
   CurlReply reply;
-  std::string url = "http://skiff" + target;
+  // A base URL instead of a socket path: plain TCP (skiffd's --listen).
+  bool tcp = socket_path_.rfind("http://", 0) == 0;
+  std::string url = (tcp ? socket_path_ : "http://skiff") + target;
   curl_easy_reset(curl_);
-  curl_easy_setopt(curl_, CURLOPT_UNIX_SOCKET_PATH, socket_path_.c_str());
+  curl_easy_setopt(curl_, CURLOPT_UNIX_SOCKET_PATH, tcp ? nullptr : socket_path_.c_str());
   curl_easy_setopt(curl_, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl_, CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl_, CURLOPT_TIMEOUT, 30L);

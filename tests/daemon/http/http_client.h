@@ -23,6 +23,7 @@ struct CurlReply {
 /// One curl handle: requests made through it reuse its connection (keep-alive).
 class CurlClient {
  public:
+  /// `socket_path` may be a base URL instead ("http://127.0.0.1:9090"): then plain TCP.
   explicit CurlClient(std::string socket_path);
   ~CurlClient();
   CurlClient(const CurlClient&) = delete;
