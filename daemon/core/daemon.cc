@@ -186,19 +186,22 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
           [&rescales = parts->observe->rescales](const std::string& hpa, const scheduler::HpaEvent& e) {
             if (e.reason == "SuccessfulRescale") rescales.add(hpa);
           }});
-  parts->metrics->start(sampling_interval(cfg),
-                        [&autoscaler = *parts->autoscaler, &controller = *parts->controller,
-                         &store = *parts->store, &sampler = *parts->metrics, &observe = *parts->observe] {
-                          auto rescaled = autoscaler.after_sampling_round();
-                          if (!rescaled) {
-                            common::log::warn("autoscaler: " + rescaled.error().message());
-                          } else if (*rescaled) {
-                            controller.wake();
-                          }
-                          // The dashboard's history: after the autoscaler, so a round shows its rescale.
-                          if (auto st = observe::record_round(store, sampler, observe.history); !st)
-                            common::log::warn("dashboard history: " + st.error().message());
-                        });
+  parts->metrics->start(
+      sampling_interval(cfg),
+      [&autoscaler = *parts->autoscaler, &controller = *parts->controller, &store = *parts->store,
+       &sampler = *parts->metrics, &observe = *parts->observe, listening = cfg.listen.has_value()] {
+        auto rescaled = autoscaler.after_sampling_round();
+        if (!rescaled) {
+          common::log::warn("autoscaler: " + rescaled.error().message());
+        } else if (*rescaled) {
+          controller.wake();
+        }
+        // The dashboard's history (only served with --listen): after the
+        // autoscaler, so a round shows its rescale.
+        if (!listening) return;
+        if (auto st = observe::record_round(store, sampler, observe.history); !st)
+          common::log::warn("dashboard history: " + st.error().message());
+      });
 
   parts->api = std::make_unique<ApiContext>(ApiContext{.store = *parts->store,
                                                        .images = *parts->images,
