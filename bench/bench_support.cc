@@ -1,13 +1,16 @@
 // Shared by the benchmarks that drive skiffd (bench/README.md): processes, their CPU and
-// memory, namespaces and cleanup.
+// memory, namespaces, a keep-alive HTTP server for a pod's netns, and cleanup.
 
 #include "bench/bench_support.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -18,11 +21,14 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <unordered_map>
 
 namespace skiff::bench {
 
@@ -243,6 +249,150 @@ MemoryStats memory_stats(const std::vector<pid_t>& pids) {
   s.pss_mean = mean(pss);
   s.pss_sum = s.pss_mean * static_cast<double>(pss.size());
   return s;
+}
+
+MachineCpu machine_cpu() {
+  std::istringstream in(read_file("/proc/stat"));
+  std::string label;
+  double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> label >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+  if (label != "cpu") throw Failure("/proc/stat: no cpu line");
+  double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  return {(user + nice + system + irq + softirq + steal) / hz, softirq / hz, (idle + iowait) / hz};
+}
+
+namespace {
+// "812.34us", "1.20ms", "2.00s", "1.00m" (wrk's units) in milliseconds; NaN if unparsable.
+double wrk_duration_ms(const std::string& text) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return NAN;
+  std::string unit(end);
+  if (unit == "us") return value / 1e3;
+  if (unit == "ms") return value;
+  if (unit == "s") return value * 1e3;
+  if (unit == "m") return value * 60e3;
+  if (unit == "h") return value * 3600e3;
+  return NAN;
+}
+}  // namespace
+
+WrkResult parse_wrk(const std::string& output) {
+  WrkResult r;
+  r.output = output;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    long connect = 0, read = 0, write = 0, timeout = 0, non2xx = 0;
+    double rps = 0;
+    char percent[16], value[32];
+    if (line.find(" requests in ") != std::string::npos) {
+      r.requests = std::atol(line.c_str());
+      continue;
+    }
+    if (std::sscanf(line.c_str(), " Requests/sec: %lf", &rps) == 1) {
+      r.requests_per_second = rps;
+    } else if (std::sscanf(line.c_str(), " Socket errors: connect %ld, read %ld, write %ld, timeout %ld",
+                           &connect, &read, &write, &timeout) == 4) {
+      r.errors += connect + read + write + timeout;
+    } else if (std::sscanf(line.c_str(), " Non-2xx or 3xx responses: %ld", &non2xx) == 1) {
+      r.errors += non2xx;
+    } else if (std::sscanf(line.c_str(), " %15[0-9]%% %31s", percent, value) == 2) {
+      if (std::string(percent) == "50") r.p50_ms = wrk_duration_ms(value);
+      if (std::string(percent) == "99") r.p99_ms = wrk_duration_ms(value);
+    }
+  }
+  return r;
+}
+
+WrkResult run_wrk(const std::string& url, int threads, int connections, int seconds,
+                  const std::string& output_file) {
+  auto cmd =
+      run_cmd({"wrk", "--threads", std::to_string(threads), "--connections", std::to_string(connections),
+               "--duration", std::to_string(seconds) + "s", "--latency", "--timeout", "5s", url},
+              output_file);
+  WrkResult r = parse_wrk(cmd.output);
+  r.cpu_seconds = cmd.cpu_seconds;
+  if (!cmd.ok() || std::isnan(r.requests_per_second)) throw Failure("wrk " + url + ":\n" + cmd.output);
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------
+// A keep-alive HTTP server in a pod's network namespace
+
+void serve_keep_alive(uint16_t port, const std::string& body) {
+  const std::string response =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  int one = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (listener < 0 || ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listener, 1024) != 0) {
+    ::_exit(1);
+  }
+  int ep = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event ev{EPOLLIN, {.fd = listener}};
+  ::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
+  std::unordered_map<int, std::string> pending;  // a partial request head per connection
+  std::vector<epoll_event> events(256);
+  std::vector<char> buf(65536);
+  for (;;) {
+    int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), -1);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == listener) {
+        int conn;
+        while ((conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC)) >= 0) {
+          epoll_event cev{EPOLLIN, {.fd = conn}};
+          ::epoll_ctl(ep, EPOLL_CTL_ADD, conn, &cev);
+        }
+        continue;
+      }
+      ssize_t got = ::read(fd, buf.data(), buf.size());
+      if (got <= 0) {
+        pending.erase(fd);
+        ::close(fd);
+        continue;
+      }
+      std::string& in = pending[fd];
+      in.append(buf.data(), static_cast<size_t>(got));
+      std::string out;
+      size_t consumed = 0;
+      for (size_t end; (end = in.find("\r\n\r\n", consumed)) != std::string::npos; consumed = end + 4)
+        out += response;
+      in.erase(0, consumed);
+      // Blocking socket: small responses to a reader that waits for them. MSG_NOSIGNAL: a
+      // client that went away is a closed connection, not a SIGPIPE.
+      for (size_t off = 0; off < out.size();) {
+        ssize_t w = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
+        if (w <= 0) break;
+        off += static_cast<size_t>(w);
+      }
+    }
+  }
+}
+
+pid_t fork_in_netns(const std::string& netns, const std::function<void()>& child) {
+  pid_t pid = ::fork();
+  if (pid < 0) throw Failure(std::string("fork: ") + std::strerror(errno));
+  if (pid != 0) return pid;
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // not left behind if the benchmark dies
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_DFL);
+  int fd = ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
+  ::close(fd);
+  child();
+  ::_exit(127);
+}
+
+void kill_and_reap(pid_t pid) {
+  if (pid <= 0) return;
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
 }
 
 // A private network namespace (only lo, up) and mount namespace (our mounts stay ours).

@@ -1,8 +1,9 @@
 #pragma once
 // What the benchmarks that drive skiffd share (bench/README.md): a ^C that stops a run in
 // order, timing, statistics, child processes with their CPU time, the CPU and memory of
-// running processes, a private network and mount namespace, and cleanup of mounts and
-// cgroups. Failures are exceptions: a benchmark stops, cleans up and says why.
+// running processes, a private network and mount namespace, a keep-alive HTTP server to run
+// in a pod's network namespace, and cleanup of mounts and cgroups. Failures are exceptions: a benchmark
+// stops, cleans up and says why.
 
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -84,6 +85,48 @@ struct MemoryStats {
 };
 
 MemoryStats memory_stats(const std::vector<pid_t>& pids);
+
+/// The machine's CPU time so far (/proc/stat's "cpu" line), in seconds summed over CPUs.
+struct MachineCpu {
+  double busy = 0;     ///< user, nice, system, irq, softirq, steal
+  double softirq = 0;  ///< of which softirq: the network stack's receive path, netfilter
+  double idle = 0;     ///< idle and iowait
+};
+
+MachineCpu machine_cpu();
+
+/// One wrk run (Debian's wrk 4.1, `--latency`).
+struct WrkResult {
+  double requests_per_second = NAN;
+  long requests = 0;
+  long errors = 0;  ///< socket errors of every kind plus non-2xx/3xx answers
+  double p50_ms = NAN, p99_ms = NAN;
+  double cpu_seconds = 0;  ///< wrk's own user+system time
+  std::string output{};
+};
+
+/// Parses wrk's report; requests_per_second stays NaN when there is none.
+WrkResult parse_wrk(const std::string& output);
+/// `wrk --threads T --connections C --duration Ds --latency --timeout 5s URL`, its output in
+/// `output_file`; throws when wrk fails or reports no rate.
+WrkResult run_wrk(const std::string& url, int threads, int connections, int seconds,
+                  const std::string& output_file);
+
+/// A tiny single-threaded epoll HTTP server on 0.0.0.0:`port` that keeps every connection
+/// open and answers each request head with `body` (200, HTTP/1.1, Content-Length): the
+/// keep-alive backend of net-http-bench and service-bench. Runs until killed; meant for a
+/// child of fork_in_netns(). Exits 1 if it cannot listen.
+[[noreturn]] void serve_keep_alive(uint16_t port, const std::string& body);
+
+/// Forks a child that enters the network namespace `netns` (an nsfs file: a pin such as
+/// skiffd's <run root>/netns/<pod>, or /proc/PID/ns/net), ignores SIGINT (the benchmark stops
+/// it), dies with the benchmark (PR_SET_PDEATHSIG) and runs `child` there; the child exits
+/// 126 if it cannot enter the namespace and 127 if `child` returns (a failed exec). Returns
+/// the child's pid.
+pid_t fork_in_netns(const std::string& netns, const std::function<void()>& child);
+
+/// SIGKILLs `pid` and reaps it (no-op for pid <= 0).
+void kill_and_reap(pid_t pid);
 
 /// A private network namespace (only lo, up) and mount namespace (our mounts stay ours).
 void isolate();

@@ -9,25 +9,18 @@
 //   busybox httpd  forks per connection and closes it after every response, so each wrk
 //                  request is a new TCP connection: this measures connection setup
 //                  (conntrack entry and NAT binding per request) and is bound by fork().
-//   keep-alive     a tiny epoll server of this benchmark answering every request on the
-//                  same connection: this measures the per-packet cost of the NAT path.
+//   keep-alive     a tiny epoll server (bench_support's serve_keep_alive, shared with
+//                  service-bench) answering every request on the same connection: this
+//                  measures the per-packet cost of the NAT path.
 // Each target is run `rounds` times, the two paths alternating (and which goes first
 // alternating too), since the machine is shared; the table shows medians.
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
-#include <signal.h>
-#include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -36,7 +29,6 @@
 #include <fstream>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "bench/bench_support.h"
@@ -55,81 +47,14 @@ constexpr uint16_t kPublishedKeepAlive = 18081;
 // A small page (nginx's default index is 615 bytes).
 const std::string kBody(612, 'x');
 
-// The keep-alive server's loop (in a child already inside the pod's namespace): one
-// response per request head, connections kept open.
-[[noreturn]] void serve_keep_alive() {
-  const std::string response =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(kBody.size()) +
-      "\r\n\r\n" + kBody;
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  int one = 1;
-  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(kKeepAlivePort);
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener, 1024) != 0) {
-    ::_exit(1);
-  }
-  int ep = ::epoll_create1(EPOLL_CLOEXEC);
-  epoll_event ev{EPOLLIN, {.fd = listener}};
-  ::epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
-  std::unordered_map<int, std::string> pending;
-  std::vector<epoll_event> events(256);
-  std::vector<char> buf(65536);
-  for (;;) {
-    int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), -1);
-    for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == listener) {
-        int conn;
-        while ((conn = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC)) >= 0) {
-          epoll_event cev{EPOLLIN, {.fd = conn}};
-          ::epoll_ctl(ep, EPOLL_CTL_ADD, conn, &cev);
-        }
-        continue;
-      }
-      ssize_t got = ::read(fd, buf.data(), buf.size());
-      if (got <= 0) {
-        pending.erase(fd);
-        ::close(fd);
-        continue;
-      }
-      std::string& in = pending[fd];
-      in.append(buf.data(), static_cast<size_t>(got));
-      std::string out;
-      for (size_t end; (end = in.find("\r\n\r\n")) != std::string::npos;) {
-        in.erase(0, end + 4);
-        out += response;
-      }
-      // Blocking socket: small responses to a reader that waits for them.
-      for (size_t off = 0; off < out.size();) {
-        ssize_t w = ::write(fd, out.data() + off, out.size() - off);
-        if (w <= 0) break;
-        off += static_cast<size_t>(w);
-      }
-    }
-  }
-}
-
 // Forks a child that enters `netns`, then runs busybox httpd or the keep-alive server.
 pid_t start_server(const std::string& netns, const std::string& www, bool keep_alive) {
-  pid_t pid = ::fork();
-  if (pid != 0) return pid;
-  int fd = ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
-  if (keep_alive) serve_keep_alive();
-  std::string port = std::to_string(kHttpdPort);
-  const char* argv[] = {"/bin/busybox", "httpd", "-f", "-p", port.c_str(), "-h", www.c_str(), nullptr};
-  ::execv(argv[0], const_cast<char* const*>(argv));
-  ::_exit(127);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  if (n == 0) return 0;
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return skiff::bench::fork_in_netns(netns, [&] {
+    if (keep_alive) skiff::bench::serve_keep_alive(kKeepAlivePort, kBody);
+    std::string port = std::to_string(kHttpdPort);
+    const char* argv[] = {"/bin/busybox", "httpd", "-f", "-p", port.c_str(), "-h", www.c_str(), nullptr};
+    ::execv(argv[0], const_cast<char* const*>(argv));
+  });
 }
 
 bool wait_for(const std::string& ip, uint16_t port) {
@@ -259,17 +184,14 @@ int main(int argc, char** argv) {
           (to_pod ? direct : published).push_back(rps);
         }
       }
-      double d = median(direct);
-      double p = median(published);
+      double d = skiff::bench::median(direct);
+      double p = skiff::bench::median(published);
       std::printf("| %s | %.0f | %.0f | %.2f |\n", row.server, d, p, d > 0 ? p / d : 0);
       std::fflush(stdout);
     }
   }
 
-  for (pid_t pid : servers) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-  }
+  for (pid_t pid : servers) skiff::bench::kill_and_reap(pid);
   if (auto st = manager->detach("http-bench"); !st)
     std::fprintf(stderr, "%s\n", st.error().message().c_str());
   manager = skiff::common::Error("closed");

@@ -89,6 +89,8 @@ class Skiffd {
 
   pid_t pid() const { return pid_; }
   const std::string& runtime_root() const { return runtime_root_; }
+  /// skiffd's --run-root: pods' network namespaces are pinned at <run root>/netns/<pod>.
+  const std::string& run_root() const { return run_root_; }
   std::string log_text() const { return read_file(work_ + "/skiffd/skiffd.log"); }
 
   CurlClient& api() {
