@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -91,6 +92,20 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
  protected:
   static constexpr const char* kTable = "skiff_ports_test";
 
+  /// The bridge's network and the host's "NIC" address: IPv4 unless a fixture's constructor
+  /// picks kLan6. IPv6 addresses are added without duplicate address detection, as the
+  /// network module adds them, so they work at once.
+  struct Lan {
+    const char* subnet;
+    const char* gateway;
+    const char* prefix;
+    const char* host_address;
+    bool v6;
+  };
+  static constexpr Lan kLan4{"10.77.0.0/24", "10.77.0.1", "24", "192.0.2.1", false};
+  static constexpr Lan kLan6{"fd77::/64", "fd77::1", "64", "fd99::1", true};
+  Lan lan_ = kLan4;
+
   struct Pod {
     std::unique_ptr<ChildProcess> holder;  // owns the namespace while it lives
     std::string netns;                     // /proc/<pid>/ns/net
@@ -108,18 +123,20 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
       // Per network namespace: this changes only the test's own.
       ASSERT_EQ(run(std::string("echo ") + (br_netfilter ? "1" : "0") + " > " + call_iptables), 0);
     }
-    ASSERT_EQ(run("ip link add br-test type bridge && ip addr add 10.77.0.1/24 dev br-test && "
-                  "ip link set br-test up && "
+    const std::string nodad = lan_.v6 ? " nodad" : "";
+    ASSERT_EQ(run("ip link add br-test type bridge && ip addr add " + std::string(lan_.gateway) + "/" +
+                  lan_.prefix + " dev br-test" + nodad + " && ip link set br-test up && " +
                   // The kernel here has no dummy driver: a veth pair stands in for the host's NIC.
-                  "ip link add host0 type veth peer name host0-peer && ip addr add 192.0.2.1/32 dev host0 && "
-                  "ip link set host0 up && ip link set host0-peer up && "
+                  "ip link add host0 type veth peer name host0-peer && ip addr add " + lan_.host_address +
+                  (lan_.v6 ? "/128" : "/32") + " dev host0" + nodad +
+                  " && ip link set host0 up && ip link set host0-peer up && " +
                   // Pods reaching published ports (hairpin, pod to pod) are routed by this host.
-                  "sysctl -qw net.ipv4.ip_forward=1"),
+                  "sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1"),
               0);
     config_.table = kTable;
     config_.bridge = "br-test";
-    config_.subnet = *Subnet::parse("10.77.0.0/24");
-    config_.gateway = ip("10.77.0.1");
+    config_.subnet = *Subnet::parse(lan_.subnet);
+    config_.gateway = ip(lan_.gateway);
   }
 
   void TearDown() override {
@@ -138,8 +155,8 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
     return r.status;
   }
 
-  // A pod: a child in a new network namespace, eth0 with `address`/24 on br-test, default
-  // route via the bridge, busybox httpd on port 80.
+  // A pod: a child in a new network namespace, eth0 with `address` in the bridge's network,
+  // default route via the bridge, busybox httpd on port 80.
   Pod& add_pod(const std::string& address, const std::string& body = "hello from a pod\n") {
     int ready[2];
     EXPECT_EQ(::pipe2(ready, O_CLOEXEC), 0);
@@ -165,8 +182,9 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
         // back to itself is bridged out of the port it came in by, which needs hairpin mode.
         " && ip link set " + host_side + " type bridge_slave hairpin on");
     run("nsenter --net=" + netns + " sh -c 'ip link set lo up && ip link set " + pod_side +
-        " name eth0 && ip addr add " + address + "/24 dev eth0 && ip link set eth0 up && " +
-        "ip route add default via 10.77.0.1'");
+        " name eth0 && ip addr add " + address + "/" + lan_.prefix + " dev eth0" + (lan_.v6 ? " nodad" : "") +
+        " && ip link set eth0 up && ip " + (lan_.v6 ? "-6" : "-4") + " route add default via " +
+        lan_.gateway + "'");
     pods_.push_back({std::move(holder), netns, address});
     Pod& pod = pods_.back();
 
@@ -227,7 +245,7 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
 
   ForwarderConfig config_;
   skiff::testing::TempDir web_;
-  std::vector<Pod> pods_;
+  std::deque<Pod> pods_;  // a deque: add_pod()'s references stay valid
   std::vector<std::unique_ptr<ChildProcess>> servers_;
 };
 
