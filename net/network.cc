@@ -182,6 +182,8 @@ struct NetworkManager::State {
 
   Result<std::optional<PodRecord>> load(const std::string& pod_id);
   Result<std::vector<std::string>> pods();
+  /// Pods that joined `record`'s namespace (container:<pod>), by id.
+  Result<std::vector<std::string>> joiners(const std::string& pod_id, const PodRecord& record);
   Status store(const std::string& pod_id, const PodRecord& record);
   Status forget(const std::string& pod_id);
   Result<std::string> pick_veth(const std::string& pod_id);
@@ -529,6 +531,24 @@ Result<PodNetwork> NetworkManager::attach(const std::string& pod_id, const Attac
   return network;
 }
 
+Result<std::vector<std::string>> NetworkManager::State::joiners(const std::string& pod_id,
+                                                                const PodRecord& record) {
+  std::vector<std::string> out;
+  if (!record.owns_netns || record.netns_path.empty()) return out;
+  auto stmt = db->prepare(
+      "SELECT pod_id FROM net_pod_networks WHERE netns_path = ? AND owns_netns = 0 AND pod_id != ? ORDER BY "
+      "pod_id");
+  if (!stmt) return std::move(stmt).error();
+  stmt->bind_all(record.netns_path, pod_id);
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::move(row).error();
+    if (!*row) break;
+    out.push_back(stmt->column_text(0));
+  }
+  return out;
+}
+
 Status NetworkManager::detach(const std::string& pod_id) {
   if (auto st = check_pod_id(pod_id); !st) return st;
   State& s = *state_;
@@ -538,6 +558,19 @@ Status NetworkManager::detach(const std::string& pod_id) {
     auto loaded = s.load(pod_id);
     if (!loaded) return std::move(loaded).error().context("detach pod " + pod_id);
     record = std::move(*loaded);
+    // Removing the namespace under pods that joined it would cut their network: as podman
+    // refuses to remove a container others depend on, the joiners must go first.
+    if (record) {
+      auto joined = s.joiners(pod_id, *record);
+      if (!joined) return std::move(joined).error().context("detach pod " + pod_id);
+      if (!joined->empty()) {
+        std::string names;
+        for (const auto& j : *joined) names += (names.empty() ? "" : ", ") + j;
+        return Error("detach pod " + pod_id + ": its network namespace is joined by " + names +
+                         " (container:" + pod_id + "); detach those first",
+                     EBUSY);
+      }
+    }
   }
   // Without a record (never attached, or already detached) rules and an address may still
   // exist after a crash between two steps of attach: release those.

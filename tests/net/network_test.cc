@@ -415,6 +415,16 @@ TEST_F(NetworkManagerTest, HostNoneAndContainerModes) {
   PodNetwork j = attach("pod-side", join);
   EXPECT_EQ(j.netns_path, a.netns_path);
   EXPECT_EQ(j.dns_dir, a.dns_dir);
+  // The joined pod cannot go while a pod shares its namespace: nothing changes.
+  auto busy = manager_->detach("pod-main");
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().code(), EBUSY);
+  EXPECT_EQ(
+      busy.error().message(),
+      "detach pod pod-main: its network namespace is joined by pod-side (container:pod-main); detach those "
+      "first");
+  EXPECT_TRUE(common::path_exists(a.netns_path));
+  EXPECT_TRUE(common::path_exists(a.dns_dir));
   // Detaching the joiner leaves the joined pod's namespace alone.
   ASSERT_TRUE(manager_->detach("pod-side"));
   EXPECT_TRUE(common::path_exists(a.netns_path));
