@@ -42,7 +42,8 @@ common::Status start_container(const StateStore& store, const std::string& id);
 common::Status kill_container(const StateStore& store, const std::string& id, int signal, bool all);
 
 /// Releases a stopped (or, with `force`, any) container: its processes, cgroup and state.
-/// Runs poststop hooks.
+/// Runs poststop hooks. A directory without state (a create killed midway) is removed too;
+/// without `force` the result is still "does not exist".
 common::Status delete_container(const StateStore& store, const std::string& id, bool force);
 
 common::Status pause_container(const StateStore& store, const std::string& id);

@@ -152,7 +152,15 @@ Status kill_container(const StateStore& store, const std::string& id, int signal
 
 Status delete_container(const StateStore& store, const std::string& id, bool force) {
   auto c = load_container(store, id);
-  if (!c) return std::move(c).error();
+  if (!c) {
+    // A create killed before it saved state.json leaves a directory that holds the id and
+    // that no other verb can reach. It goes here, as runc's delete does; with --force,
+    // that is a success.
+    if (c.error().code() != ENOENT || !common::path_exists(store.dir_of(id))) return std::move(c).error();
+    if (auto st = store.remove(id); !st) return st;
+    if (force) return {};
+    return std::move(c).error();
+  }
   // The spec (runtime.md, delete): a container that is not stopped cannot be deleted
   // without --force; that includes a created one, whose init still waits (as crun, unlike
   // runc, which kills it).

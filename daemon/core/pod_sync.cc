@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
 #include "daemon/core/pod_status.h"
 #include "daemon/core/pod_sync_backoff.h"
+#include "daemon/pods/container_config.h"
 #include "net/port_mapping.h"
 #include "scheduler/admission.h"
 #include "scheduler/deployment_status.h"
@@ -150,6 +152,15 @@ Status PodSync::start_container(PodRecord& pod, const SandboxInfo& sandbox, cons
     }
   }
   auto started = deps_.runtime.start_container(sandbox, request);
+  if (!started && started.error().code() == EEXIST) {
+    // The id is taken, though no record holds it: a daemon killed between the runtime's
+    // create and saving the record left it behind. Nothing tracks it, so it goes, and the
+    // pod still never has two of this container.
+    std::string leftover = container_id(pod.pod.metadata.name, spec.name, record.restart_count);
+    common::log::warn("pod " + pod.pod.metadata.name + ": removing untracked leftover container " + leftover);
+    if (auto st = deps_.runtime.remove_container(leftover); !st) return st;
+    started = deps_.runtime.start_container(sandbox, request);
+  }
   if (!started) return std::move(started).error();
 
   record.runtime_id = started->id;

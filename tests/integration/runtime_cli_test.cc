@@ -103,6 +103,32 @@ TEST_F(RuntimeCli, LifecycleCreateStartStateKillDelete) {
   EXPECT_TRUE(cgroup_gone("c1"));
 }
 
+// A create killed before it saved its state leaves a directory that holds the id. Create
+// refuses the id while it is there; delete removes it (as runc's does), and with -f that
+// is a success, so a caller that cleans up with `delete -f` can use the id again.
+TEST_F(RuntimeCli, DeleteRemovesWhatAKilledCreateLeftBehind) {
+  h.set_args({"true"});
+  h.write_config();
+  const std::string leftover = h.state_root() + "/half";
+  std::filesystem::create_directories(leftover);
+  std::ofstream(leftover + "/config.json") << "{}";
+  auto r = h.runtime({"create", "half"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "container \"half\" already exists\n");
+  r = h.runtime({"delete", "half"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "container \"half\" does not exist\n");
+  EXPECT_FALSE(std::filesystem::exists(leftover));
+
+  std::filesystem::create_directories(leftover);
+  EXPECT_EQ(h.runtime({"delete", "-f", "half"}).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(leftover));
+  r = h.runtime({"delete", "-f", "half"});
+  EXPECT_EQ(r.err, "container \"half\" does not exist\n");
+  EXPECT_EQ(h.runtime({"run", "half"}).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::is_empty(h.state_root()));
+}
+
 // The spec makes process optional in config.json and required only to start: such a
 // container is created (namespaces, mounts, cgroup), refuses `start`, and deletes cleanly.
 TEST_F(RuntimeCli, ConfigWithoutProcessCreatesButDoesNotStart) {

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <set>
 
+#include "daemon/pods/container_config.h"
 #include "tests/daemon/core/core_test_support.h"
 
 namespace skiff::daemon::testing {
@@ -135,6 +136,23 @@ TEST_F(AdoptionTest, SandboxLostInAHostRebootIsCreatedAgain) {
   auto p = pod(name);
   EXPECT_TRUE(running(container(p))) << ::testing::PrintToString(event_reasons("Pod", name));
   EXPECT_TRUE(runtime_.sandboxes.count(name));
+  EXPECT_TRUE(runtime_.misuse.empty()) << ::testing::PrintToString(runtime_.misuse);
+}
+
+// skiffd was killed after the runtime created a container but before the pod's record
+// held its id: the id is taken, by a container nothing tracks. It is removed and the start
+// goes on, so the pod converges and still has one of it.
+TEST_F(AdoptionTest, UntrackedLeftoverWithTheNextIdIsRemovedAndTheStartGoesOn) {
+  insert_pod(run_pod("job"));
+  const std::string id = container_id("job", "job", 0);
+  runtime_.leftovers.insert(id);
+  pass();
+  const auto c = container(pod("job"), "job");
+  EXPECT_TRUE(running(c)) << ::testing::PrintToString(event_reasons("Pod", "job"));
+  EXPECT_EQ(c.runtime_id, id);
+  EXPECT_EQ(c.restart_count, 0);
+  EXPECT_EQ(runtime_.containers_removed, std::vector<std::string>{id});
+  EXPECT_EQ(runtime_.starts.size(), 1U);
   EXPECT_TRUE(runtime_.misuse.empty()) << ::testing::PrintToString(runtime_.misuse);
 }
 

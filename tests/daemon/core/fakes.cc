@@ -65,6 +65,11 @@ Result<StartedContainer> FakeRuntime::start_container(const SandboxInfo& sandbox
     return Error(it->second);
   }
   std::string id = container_id(sandbox.pod_name, spec.name, request.restart_count);
+  if (leftovers.count(id)) {
+    ++failed_starts;
+    return Error("start container " + id + ": create " + id + ": container \"" + id + "\" already exists",
+                 EEXIST);
+  }
   if (!sandboxes.count(sandbox.pod_name)) misuse.push_back("start " + id + " without its sandbox");
   if (containers.count(id)) misuse.push_back("container " + id + " started twice");
   pid_t pid = next_pid_++;
@@ -96,6 +101,7 @@ Status FakeRuntime::signal_container(const std::string& id, int signal) {
 Status FakeRuntime::remove_container(const std::string& id) {
   containers_removed.push_back(id);
   containers.erase(id);
+  leftovers.erase(id);
   return {};
 }
 

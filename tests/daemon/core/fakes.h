@@ -45,6 +45,9 @@ class FakeRuntime final : public ContainerRuntime {
   std::map<std::string, std::string> start_errors;
   /// The image config's StopSignal by image; absent: SIGTERM.
   std::map<std::string, int> stop_signals;
+  /// Containers a killed daemon left in the runtime without recording them: a start of
+  /// one of these ids fails with EEXIST, as the real runtime's does, until it is removed.
+  std::set<std::string> leftovers;
 
   // ---- what happened ----
   int create_sandbox_calls = 0;
