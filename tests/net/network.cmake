@@ -8,4 +8,4 @@ gtest_discover_tests(net_network_unit_tests PROPERTIES LABELS unit DISCOVERY_TIM
 add_executable(net_network_integration_test network_test.cc network_pod_process.cc)
 target_link_libraries(net_network_integration_test PRIVATE skiff_net skiff_net_test_main skiff_test_support)
 add_test(NAME net_network_integration COMMAND net_network_integration_test --gtest_color=no)
-set_tests_properties(net_network_integration PROPERTIES LABELS "root;integration" TIMEOUT 300)
+set_tests_properties(net_network_integration PROPERTIES COST 10 LABELS "root;integration" TIMEOUT 300)

@@ -11,4 +11,4 @@ gtest_discover_tests(net_ports_unit_tests PROPERTIES LABELS unit DISCOVERY_TIMEO
 add_executable(net_ports_integration_test ports_forwarder_test.cc service_balancer_test.cc ports_ipv6_test.cc)
 target_link_libraries(net_ports_integration_test PRIVATE skiff_net skiff_test_support skiff_net_test_main)
 add_test(NAME net_ports_integration COMMAND net_ports_integration_test --gtest_color=no)
-set_tests_properties(net_ports_integration PROPERTIES LABELS "root;integration" TIMEOUT 300)
+set_tests_properties(net_ports_integration PROPERTIES COST 35 LABELS "root;integration" TIMEOUT 300)
