@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <utility>
 
 #include "common/files.h"
+#include "common/log.h"
 #include "common/undo.h"
 #include "net/dns_files.h"
 #include "net/ipam.h"
@@ -583,7 +585,7 @@ Status NetworkManager::detach(const std::string& pod_id) {
 Status NetworkManager::restore(const std::vector<std::string>& live_pods) {
   State& s = *state_;
   auto fail = [](Error error) { return std::move(error).context("restore networks"); };
-  const std::set<std::string> live(live_pods.begin(), live_pods.end());
+  std::set<std::string> live(live_pods.begin(), live_pods.end());
 
   auto bridge = ensure_bridge(s.config, s.gateway);
   if (!bridge) return fail(std::move(bridge).error());
@@ -597,23 +599,43 @@ Status NetworkManager::restore(const std::vector<std::string>& live_pods) {
   }
   if (!known) return fail(std::move(known).error());
 
+  std::map<std::string, PodRecord> records;
+  for (const std::string& pod_id : *known) {
+    std::lock_guard lock(s.mutex);
+    auto record = s.load(pod_id);
+    if (!record) return fail(std::move(record).error());
+    if (*record) records.emplace(pod_id, std::move(**record));
+  }
+  // A gone pod whose namespace a live pod joined (container:<pod>) stays, as detach refuses
+  // to pull it from under its joiners: its network goes at a later restore, after theirs.
+  for (const auto& [pod_id, record] : records) {
+    if (live.contains(pod_id) || !record.owns_netns || record.netns_path.empty()) continue;
+    for (const auto& [other_id, other] : records) {
+      if (other_id != pod_id && !other.owns_netns && other.netns_path == record.netns_path &&
+          live.contains(other_id)) {
+        common::log::warn("restore networks: keeping the network of gone pod " + pod_id + ": " + other_id +
+                          " joined it");
+        live.insert(pod_id);
+        break;
+      }
+    }
+  }
+
   Status first;
   std::set<std::string> kept_pins;
   for (const std::string& pod_id : *known) {
-    Result<std::optional<PodRecord>> record = std::optional<PodRecord>{};
-    {
-      std::lock_guard lock(s.mutex);
-      record = s.load(pod_id);
-    }
-    if (!record) return fail(std::move(record).error());
+    auto found = records.find(pod_id);
+    std::optional<PodRecord> record;
+    if (found != records.end()) record = found->second;
     if (!live.contains(pod_id)) {
-      keep_first(first, s.teardown(pod_id, **record));
+      keep_first(first, s.teardown(pod_id, record ? *record : PodRecord{}));
       continue;
     }
-    kept_pins.insert((*record)->netns_path);
-    if ((*record)->address && !(*record)->ports.empty()) {
+    if (!record) continue;
+    kept_pins.insert(record->netns_path);
+    if (record->address && !record->ports.empty()) {
       std::lock_guard lock(s.mutex);
-      keep_first(first, s.forwarder.publish(pod_id, *(*record)->address, (*record)->ports));
+      keep_first(first, s.forwarder.publish(pod_id, *record->address, record->ports));
     }
   }
 

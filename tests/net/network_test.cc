@@ -470,5 +470,34 @@ TEST_F(NetworkManagerTest, RestoreAfterACrashReleasesPodsThatAreGone) {
   expect_gone("crash-b", b.host_veth, config_);
 }
 
+// A crash left a gone pod whose namespace a live pod joined (container:<pod>): the restore
+// keeps that network for the joiner, and releases it at a restore after the joiner is gone.
+TEST_F(NetworkManagerTest, RestoreKeepsAGonePodsNetworkWhileALivePodJoinedIt) {
+  AttachOptions published;
+  published.ports = {port(18087, 80)};
+  PodNetwork owner = attach("owner", published);
+  AttachOptions join;
+  join.mode = *parse_network_mode("container:owner");
+  PodNetwork joiner = attach("joiner", join);
+  manager_.reset();
+
+  open_manager();
+  ASSERT_TRUE(manager_->restore({"joiner"}));
+  EXPECT_TRUE(common::path_exists(owner.netns_path));
+  EXPECT_TRUE(common::path_exists(owner.dns_dir));
+  EXPECT_EQ(address_owners(config_), std::vector<std::string>{"owner"});
+  EXPECT_EQ(rule_owners(config_), std::set<std::string>{"owner"});
+  auto veths = host_veths();
+  ASSERT_EQ(veths.size(), 1U);
+  EXPECT_NE(veths[0].find(owner.host_veth), std::string::npos) << veths[0];
+  start_httpd(joiner);
+  EXPECT_EQ(fetch("", "127.0.0.1", 18087).out, "hello from the pod\n");
+
+  processes_.clear();
+  ASSERT_TRUE(manager_->detach("joiner"));
+  ASSERT_TRUE(manager_->restore({}));
+  expect_gone("owner", owner.host_veth, config_);
+}
+
 }  // namespace
 }  // namespace skiff::net
