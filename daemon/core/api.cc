@@ -16,6 +16,7 @@ void reply_error(http::Response& res, const common::Error& error) {
       return res.error(409, error.message(), "AlreadyExists");
     case ESTALE:
     case EBUSY:
+    case EADDRINUSE:
       return res.error(409, error.message(), "Conflict");
     case EINVAL:
       return res.error(422, error.message());

@@ -14,6 +14,7 @@
 #include "daemon/core/container_monitors.h"
 #include "daemon/core/controller.h"
 #include "daemon/core/daemon_config.h"
+#include "daemon/http/listen_address.h"
 #include "daemon/http/router.h"
 #include "daemon/monitor/exec_process.h"
 #include "daemon/store/state_store.h"
@@ -38,6 +39,9 @@ struct ApiContext {
   WallClock clock;
   /// The pods' resource usage (GET /v1/top/pods); null: not collected (503).
   const metrics::PodMetricsSampler* metrics = nullptr;
+  /// skiffd's --listen as bound (the port the kernel picked for `:0`), set before the API
+  /// serves: no Service may take it (service_ports.h).
+  std::optional<http::TcpAddress> listen{};
 };
 
 void add_image_routes(http::Router& router, ApiContext& api);
@@ -58,7 +62,8 @@ nlohmann::json list_of(nlohmann::json items);
 http::Router make_router(ApiContext& api);
 
 /// Answers with the HTTP status an error's errno stands for (ENOENT 404, EEXIST 409
-/// AlreadyExists, ESTALE 409 Conflict, EINVAL 422 Invalid, EBUSY 409 Conflict, others 500).
+/// AlreadyExists, ESTALE 409 Conflict, EINVAL 422 Invalid, EBUSY and EADDRINUSE 409
+/// Conflict, others 500).
 void reply_error(http::Response& res, const common::Error& error);
 
 /// The optional boolean `name` of a request body (false when absent), or the 400 message.

@@ -14,6 +14,7 @@
 #include "daemon/core/api.h"
 #include "daemon/core/attach_session.h"
 #include "daemon/core/pod_status.h"
+#include "daemon/core/service_ports.h"
 #include "daemon/monitor/attach_socket.h"
 #include "net/port_mapping.h"
 #include "scheduler/object_names.h"
@@ -239,13 +240,18 @@ void add_container_routes(http::Router& router, ApiContext& api) {
     if (!body) return res.error(400, body.error().message());
     auto pod = run_pod(*body);
     if (!pod) return res.error(422, pod.error().message());
+    auto gateway = api.config.network.subnet.host(1);
+    if (!gateway) return reply_error(res, gateway.error());
     std::string name = pod->pod.metadata.name;
     std::string start_error;
     auto done =
         api.controller
-            .post([&api, record = std::move(*pod), &start_error](PodSync& pods) mutable -> common::Status {
+            .post([&api, record = std::move(*pod), &start_error,
+                   admit = published_ports_admission(*gateway)](PodSync& pods) mutable -> common::Status {
               refresh_pod_status(record, api.clock());
-              auto inserted = api.store.insert_pod(std::move(record));
+              // A host port a Service holds is refused (409) in the insert's transaction, so
+              // no Service applied meanwhile takes it between the check and the write.
+              auto inserted = api.store.insert_pod(std::move(record), admit);
               if (!inserted) return std::move(inserted).error();
               const std::string pod_name = inserted->pod.metadata.name;
               if (auto when = pods.sync(pod_name); !when) return std::move(when).error();

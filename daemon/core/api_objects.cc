@@ -105,7 +105,10 @@ void add_object_routes(http::Router& router, ApiContext& api) {
   router.post("/v1/apply", [&api](const http::Request& req, http::Response& res) {
     auto parsed = parse_file_body(req, res);
     if (!parsed) return;
-    auto applied = api.store.apply_all(std::move(parsed->objects), assign_service_ports);
+    auto gateway = api.config.network.subnet.host(1);
+    if (!gateway) return reply_error(res, gateway.error());
+    auto applied =
+        api.store.apply_all(std::move(parsed->objects), service_ports_prepare(*gateway, api.listen));
     if (!applied) return reply_error(res, applied.error());
     json results = json::array();
     for (const auto& r : *applied) {

@@ -211,18 +211,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
                                                        .config = cfg,
                                                        .clock = system_now,
                                                        .metrics = parts->metrics.get()});
-  http::ServerOptions server_options{.socket_path = cfg.socket};
-  server_options.on_request = [&histogram = parts->observe->api_requests](const http::RequestInfo& r) {
-    histogram.observe(r.method, r.route, r.status, r.duration);
-  };
   http::Router api_router = make_router(*parts->api);
-  auto server = http::Server::start(server_options, api_router);
-  if (!server) return std::move(server).error();
-  parts->server = std::move(*server);
-  common::log::info("skiffd: serving on " + cfg.socket);
 
   // --listen (docs/daemon.md "Metrics and dashboard"): a second server on loopback TCP with a
-  // read-only router: GET routes only, and nothing else reaches a handler.
+  // read-only router: GET routes only, and nothing else reaches a handler. Started before
+  // the API, so that the API knows the port it holds (the kernel's pick for `:0`) before
+  // it applies any Service (service_ports.h). Its GET routes never read that.
   if (cfg.listen) {
     parts->listen_context = std::make_unique<observe::ListenContext>(observe::ListenContext{
         .store = *parts->store, .sampler = parts->metrics.get(), .observe = *parts->observe});
@@ -232,8 +226,20 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
         http::Server::start(listen_options, observe::make_listen_router(api_router, *parts->listen_context));
     if (!listener) return std::move(listener).error().context("--listen");
     parts->listener = std::move(*listener);
+    auto bound = http::parse_listen_address(parts->listener->endpoint());
+    if (!bound) return std::move(bound).error().context("--listen: the bound address");
+    parts->api->listen = *bound;
     common::log::info("skiffd: metrics and dashboard on http://" + parts->listener->endpoint());
   }
+
+  http::ServerOptions server_options{.socket_path = cfg.socket};
+  server_options.on_request = [&histogram = parts->observe->api_requests](const http::RequestInfo& r) {
+    histogram.observe(r.method, r.route, r.status, r.duration);
+  };
+  auto server = http::Server::start(server_options, api_router);
+  if (!server) return std::move(server).error();
+  parts->server = std::move(*server);
+  common::log::info("skiffd: serving on " + cfg.socket);
   return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
 }
 

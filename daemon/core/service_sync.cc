@@ -66,12 +66,17 @@ std::vector<net::ServiceFrontend> service_frontends(const std::vector<scheduler:
 }
 
 Status ServiceSync::sync(const std::vector<PodRecord>& pods) {
-  auto stored = store_.list("Service", {});
+  // The store re-reads its Services only after one was written; between writes every pass
+  // gets the same snapshot, and the Services are copied out of it only when it changed.
+  auto stored = store_.services_snapshot();
   if (!stored) return std::move(stored).error();
-  std::vector<scheduler::Service> services;
-  services.reserve(stored->size());
-  for (auto& s : *stored) services.push_back(std::get<scheduler::Service>(std::move(s.object)));
-  auto frontends = service_frontends(services, pods);
+  if (*stored != services_source_) {
+    services_.clear();
+    services_.reserve((*stored)->size());
+    for (const auto& s : **stored) services_.push_back(std::get<scheduler::Service>(s.object));
+    services_source_ = std::move(*stored);
+  }
+  auto frontends = service_frontends(services_, pods);
   // The first sync writes even an empty set: rules a previous daemon left for a Service
   // deleted just before it stopped must go.
   if (applied_once_ && frontends == current_) return {};

@@ -7,6 +7,7 @@
 // that is shutting down.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ class ServiceSync {
  private:
   StateStore& store_;
   FrontendSink sink_;
+  /// The store's Services snapshot that services_ was copied from.
+  std::shared_ptr<const std::vector<StoredObject>> services_source_;
+  std::vector<scheduler::Service> services_;
   std::vector<net::ServiceFrontend> current_;
   bool applied_once_ = false;
 };

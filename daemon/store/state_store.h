@@ -68,10 +68,12 @@ class StateStore {
   /// equals it; generation grows only when `spec` changes, not for labels or annotations.
   common::Result<ApplyResult> apply(const scheduler::Object& object);
   /// Completes a file's objects against what is stored before they are written, inside the
-  /// apply's transaction (so two applies cannot both take the same free port): gets the
-  /// stored Services; an error refuses the whole apply.
+  /// apply's transaction (so two applies cannot both take the same free port, and no pod
+  /// can take a port between the check and the write): gets the stored Services and every
+  /// pod (services_snapshot(), pods_snapshot()); an error refuses the whole apply.
   using ApplyPrepare = std::function<common::Status(std::vector<scheduler::Object>& objects,
-                                                    const std::vector<StoredObject>& services)>;
+                                                    const std::vector<StoredObject>& services,
+                                                    const std::vector<PodRecord>& pods)>;
   /// apply() for each object in one transaction: all are stored or none.
   common::Result<std::vector<ApplyResult>> apply_all(std::vector<scheduler::Object> objects,
                                                      const ApplyPrepare& prepare = {});
@@ -80,6 +82,10 @@ class StateStore {
   /// Objects of `kind` whose labels contain every pair of `selector` (matchLabels), by name.
   common::Result<std::vector<StoredObject>> list(std::string_view kind,
                                                  const scheduler::Labels& selector = {});
+  /// Every Service, as list("Service") returns them, shared and immutable: read from the
+  /// database only when a Service was written (applied, deleted, its status stored) since
+  /// the last call. For the controller's Service sync, which runs after every pass.
+  common::Result<std::shared_ptr<const std::vector<StoredObject>>> services_snapshot();
   /// Deletes an object with its revisions (Deployment) or autoscaler state (HPA); pods are
   /// the controller's to stop. False when there was none.
   common::Result<bool> remove(std::string_view kind, const std::string& name);
@@ -114,9 +120,14 @@ class StateStore {
 
   // ---- pods --------------------------------------------------------------------------
 
+  /// Admits a new pod against the stored Services inside insert_pod()'s transaction (so a
+  /// Service applied meanwhile cannot take a port the check let through); an error refuses
+  /// the insert.
+  using PodAdmission =
+      std::function<common::Status(const PodRecord& pod, const std::vector<StoredObject>& services)>;
   /// Stores a new pod; sets metadata.uid and creationTimestamp when empty. EEXIST when a
-  /// pod of that name exists.
-  common::Result<PodRecord> insert_pod(PodRecord pod);
+  /// pod of that name exists; `admit`'s error when it refuses the pod.
+  common::Result<PodRecord> insert_pod(PodRecord pod, const PodAdmission& admit = {});
   /// Replaces a pod's record, containers included. ENOENT when absent, ESTALE when the uid
   /// differs (a pod of that name was deleted and created again).
   common::Result<PodRecord> update_pod(const PodRecord& pod);
@@ -161,12 +172,16 @@ class StateStore {
   common::Result<std::vector<PodRecord>> select_pods(const std::optional<std::string>& owner,
                                                      const std::optional<std::string>& name);
   common::Status write_containers(const PodRecord& pod);
+  common::Result<std::shared_ptr<const std::vector<PodRecord>>> pods_snapshot_locked();
+  common::Result<std::shared_ptr<const std::vector<StoredObject>>> services_snapshot_locked();
 
   common::Database db_;
   StoreOptions options_;
   std::unique_ptr<std::mutex> mutex_;  // behind a pointer so the store stays movable
   /// pods_snapshot()'s; reset (under mutex_) by every write to daemon_pods.
   std::shared_ptr<const std::vector<PodRecord>> pods_snapshot_;
+  /// services_snapshot()'s; reset (under mutex_) by every write to a Service's row.
+  std::shared_ptr<const std::vector<StoredObject>> services_snapshot_;
 };
 
 }  // namespace skiff::daemon

@@ -156,6 +156,7 @@ Result<ApplyResult> StateStore::apply_locked(const Object& object) {
   auto version = next_resource_version();
   if (!version) return std::move(version).error();
   row.resource_version = *version;
+  if (kind == "Service") services_snapshot_.reset();
 
   auto stmt = db_.prepare(
       "INSERT INTO daemon_objects (kind, name, uid, generation, resource_version, created, spec, status) "
@@ -192,9 +193,13 @@ Result<std::vector<ApplyResult>> StateStore::apply_all(std::vector<Object> objec
   auto tx = db_.begin();
   if (!tx) return std::move(tx).error();
   if (prepare) {
-    auto services = list_locked("Service", {});
+    // Read before this apply writes anything: were it to roll back, no snapshot holds what
+    // it wrote (every write below resets the Services' snapshot).
+    auto services = services_snapshot_locked();
     if (!services) return std::move(services).error();
-    if (auto st = prepare(objects, *services); !st) return std::move(st).error();
+    auto pods = pods_snapshot_locked();
+    if (!pods) return std::move(pods).error();
+    if (auto st = prepare(objects, **services, **pods); !st) return std::move(st).error();
   }
   std::vector<ApplyResult> results;
   for (const Object& o : objects) {
@@ -226,6 +231,20 @@ Result<std::vector<StoredObject>> StateStore::list(std::string_view kind, const 
   if (auto st = store_detail::check_kind(kind); !st) return std::move(st).error();
   std::lock_guard lock(*mutex_);
   return list_locked(kind, selector);
+}
+
+Result<std::shared_ptr<const std::vector<StoredObject>>> StateStore::services_snapshot() {
+  std::lock_guard lock(*mutex_);
+  return services_snapshot_locked();
+}
+
+Result<std::shared_ptr<const std::vector<StoredObject>>> StateStore::services_snapshot_locked() {
+  if (!services_snapshot_) {
+    auto services = list_locked("Service", {});
+    if (!services) return std::move(services).error();
+    services_snapshot_ = std::make_shared<const std::vector<StoredObject>>(std::move(*services));
+  }
+  return services_snapshot_;
 }
 
 Result<std::vector<StoredObject>> StateStore::list_locked(std::string_view kind,
@@ -263,6 +282,7 @@ Result<bool> StateStore::remove(std::string_view kind, const std::string& name) 
   del->bind_all(kind, name);
   if (auto st = del->run(); !st) return std::move(st).error();
   if (db_.changes() == 0) return false;
+  if (kind == "Service") services_snapshot_.reset();
   // What belongs to the object goes with it, as Kubernetes' garbage collector deletes a
   // Deployment's ReplicaSets; a new object of the same name starts afresh.
   std::string_view dependents = kind == "Deployment" ? "DELETE FROM daemon_revisions WHERE deployment = ?"
@@ -306,6 +326,7 @@ Result<StoredObject> StateStore::update_status(const Object& object) {
   }
   auto version = next_resource_version();
   if (!version) return std::move(version).error();
+  if (kind == "Service") services_snapshot_.reset();
   auto stmt =
       db_.prepare("UPDATE daemon_objects SET status = ?, resource_version = ? WHERE kind = ? AND name = ?");
   if (!stmt) return std::move(stmt).error();

@@ -256,7 +256,7 @@ Result<std::vector<PodRecord>> StateStore::select_pods(const std::optional<std::
   return out;
 }
 
-Result<PodRecord> StateStore::insert_pod(PodRecord record) {
+Result<PodRecord> StateStore::insert_pod(PodRecord record, const PodAdmission& admit) {
   if (record.pod.metadata.uid.empty()) record.pod.metadata.uid = random_uuid();
   if (record.pod.metadata.creation_timestamp.empty())
     record.pod.metadata.creation_timestamp = common::format_rfc3339(now());
@@ -272,6 +272,11 @@ Result<PodRecord> StateStore::insert_pod(PodRecord record) {
   auto existing = select_pods(std::nullopt, name);
   if (!existing) return std::move(existing).error();
   if (!existing->empty()) return Error("Pod " + name + ": already exists", EEXIST);
+  if (admit) {
+    auto services = services_snapshot_locked();
+    if (!services) return std::move(services).error();
+    if (auto st = admit(record, **services); !st) return std::move(st).error();
+  }
   auto version = next_resource_version();
   if (!version) return std::move(version).error();
   record.resource_version = *version;
@@ -370,6 +375,10 @@ Result<std::vector<PodRecord>> StateStore::list_pods() {
 
 Result<std::shared_ptr<const std::vector<PodRecord>>> StateStore::pods_snapshot() {
   std::lock_guard lock(*mutex_);
+  return pods_snapshot_locked();
+}
+
+Result<std::shared_ptr<const std::vector<PodRecord>>> StateStore::pods_snapshot_locked() {
   if (!pods_snapshot_) {
     auto pods = select_pods(std::nullopt, std::nullopt);
     if (!pods) return std::move(pods).error();

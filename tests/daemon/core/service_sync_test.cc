@@ -176,5 +176,22 @@ TEST_F(ServiceSyncTest, ADeletedServiceLosesItsRules) {
   EXPECT_EQ(applied_frontends.size(), count);
 }
 
+// The sync reads the store's Services snapshot, re-read only after a Service write: a
+// change (or a new Service) between passes still reaches the rules on the next one.
+TEST_F(ServiceSyncTest, AChangedServiceReachesTheRulesOnTheNextPass) {
+  apply(deployment_json("web", {.replicas = 1}));
+  apply(service_json("web", json::array({{{"port", 8080}}})));
+  pass();
+  ASSERT_EQ(applied_frontends.back().frontends.size(), 1U);
+  EXPECT_EQ(applied_frontends.back().frontends[0].port, 8080);
+  apply(service_json("web", json::array({{{"port", 9090}}})));
+  apply(service_json("api", json::array({{{"port", 7070}}})));
+  pass();
+  ASSERT_EQ(applied_frontends.back().frontends.size(), 2U);
+  EXPECT_EQ(applied_frontends.back().frontends[0].name, "api/7070");
+  EXPECT_EQ(applied_frontends.back().frontends[1].port, 9090);
+  EXPECT_EQ(applied_frontends.back().frontends[1].backends.size(), 1U);
+}
+
 }  // namespace
 }  // namespace skiff::daemon::testing

@@ -309,6 +309,65 @@ TEST_F(StoreTest, ApplyAllIsAllOrNothing) {
   EXPECT_EQ(ok->at(1).action, ApplyAction::Configured);
 }
 
+// The controller's Service sync shares one parsed list until a Service is written.
+TEST_F(StoreTest, ServicesSnapshotIsRereadOnlyAfterAServiceWrite) {
+  ASSERT_TRUE(store().apply(object_of(service_json("web", 80))).ok());
+  auto first = store().services_snapshot();
+  ASSERT_TRUE(first.ok()) << first.error().message();
+  ASSERT_EQ((*first)->size(), 1U);
+  EXPECT_EQ(*store().services_snapshot(), *first);  // the same list, not re-read
+
+  // Writes of other kinds, and an unchanged re-apply, leave it.
+  ASSERT_TRUE(store().apply(object_of(deployment_json("web"))).ok());
+  ASSERT_TRUE(store().scale("web", 3).ok());
+  ASSERT_TRUE(store().apply(object_of(service_json("web", 80))).ok());
+  EXPECT_EQ(*store().services_snapshot(), *first);
+
+  ASSERT_TRUE(store().apply(object_of(service_json("web", 8080))).ok());
+  auto updated = store().services_snapshot();
+  ASSERT_TRUE(updated.ok());
+  EXPECT_NE(*updated, *first);
+  EXPECT_EQ(std::get<scheduler::Service>((*updated)->front().object).spec.ports.at(0).port, 8080);
+  // A reader's snapshot never changes.
+  EXPECT_EQ(std::get<scheduler::Service>((*first)->front().object).spec.ports.at(0).port, 80);
+
+  ASSERT_TRUE(store().apply_all({object_of(service_json("api", 9090))}).ok());
+  EXPECT_EQ((*store().services_snapshot())->size(), 2U);
+  ASSERT_TRUE(*store().remove("Service", "web"));
+  EXPECT_EQ((*store().services_snapshot())->size(), 1U);
+
+  // An apply that rolls back leaves no trace in it either.
+  Deployment broken = deployment("broken");
+  broken.spec.pod_template.spec.containers.at(0).image.clear();
+  auto before = *store().services_snapshot();
+  ASSERT_FALSE(store().apply_all({object_of(service_json("api", 9191)), broken}).ok());
+  auto after = store().services_snapshot();
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ((*after)->size(), 1U);
+  EXPECT_EQ(std::get<scheduler::Service>((*after)->front().object).spec.ports.at(0).port, 9090);
+  EXPECT_EQ(**after, *before);
+}
+
+// The prepare step of an apply sees the stored Services and pods, inside its transaction.
+TEST_F(StoreTest, ApplyAllPrepareSeesServicesAndPods) {
+  ASSERT_TRUE(store().apply(object_of(service_json("web", 80))).ok());
+  ASSERT_TRUE(store().insert_pod(pod_record("web-1")).ok());
+  size_t services = 0;
+  size_t pods = 0;
+  auto r = store().apply_all({object_of(service_json("api", 90))},
+                             [&](std::vector<scheduler::Object>&, const std::vector<StoredObject>& s,
+                                 const std::vector<PodRecord>& p) -> common::Status {
+                               services = s.size();
+                               pods = p.size();
+                               return common::Error("no", EINVAL);
+                             });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "no");
+  EXPECT_EQ(services, 1U);
+  EXPECT_EQ(pods, 1U);
+  EXPECT_FALSE(store().get("Service", "api")->has_value());
+}
+
 TEST_F(StoreTest, ApplyAllRejectsAnObjectGivenTwice) {
   auto r =
       store().apply_all({object_of(deployment_json("web")), object_of(deployment_json("web", "busybox:2"))});

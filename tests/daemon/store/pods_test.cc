@@ -218,6 +218,28 @@ TEST_F(StoreTest, PodsSnapshotIsRereadOnlyAfterAPodWrite) {
   EXPECT_EQ((*store().pods_snapshot())->size(), 1u);
 }
 
+// An insert's admission sees the stored Services inside its transaction; a refusal stores
+// nothing.
+TEST_F(StoreTest, InsertPodAdmission) {
+  ASSERT_TRUE(store().apply(object_of(service_json("web", 80))).ok());
+  size_t services = 0;
+  auto refused = store().insert_pod(
+      pod_record("web-1"), [&](const PodRecord& pod, const std::vector<StoredObject>& s) -> common::Status {
+        EXPECT_EQ(pod.pod.metadata.name, "web-1");
+        services = s.size();
+        return common::Error("taken", EADDRINUSE);
+      });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), EADDRINUSE);
+  EXPECT_EQ(services, 1U);
+  EXPECT_FALSE(store().get_pod("web-1")->has_value());
+  auto admitted =
+      store().insert_pod(pod_record("web-1"),
+                         [](const PodRecord&, const std::vector<StoredObject>&) { return common::Status{}; });
+  ASSERT_TRUE(admitted.ok()) << admitted.error().message();
+  EXPECT_TRUE(store().get_pod("web-1")->has_value());
+}
+
 TEST_F(StoreTest, DeleteRemovesThePodWithItsContainers) {
   ASSERT_TRUE(store().insert_pod(full_pod()).ok());
   auto deleted = store().delete_pod("web-5d8f-x2kq");
