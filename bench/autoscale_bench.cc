@@ -24,6 +24,7 @@
 #include <map>
 #include <sstream>
 
+#include "bench/args.h"
 #include "bench/skiffd_harness.h"
 
 namespace {
@@ -50,38 +51,8 @@ struct Results {
   std::string load_start{}, load_end{};
 };
 
-json deployment(const std::string& name, int replicas, const std::string& command, const json& requests) {
-  json labels = {{"app", name}};
-  json container = {{"name", "main"},
-                    {"image", "busybox"},
-                    {"command", {"sh", "-c", command}},
-                    {"resources", {{"requests", requests}}}};
-  return {{"apiVersion", "apps/v1"},
-          {"kind", "Deployment"},
-          {"metadata", {{"name", name}}},
-          {"spec",
-           {{"replicas", replicas},
-            {"selector", {{"matchLabels", labels}}},
-            {"template",
-             {{"metadata", {{"labels", labels}}},
-              {"spec", {{"terminationGracePeriodSeconds", 0}, {"containers", {container}}}}}}}}};
-}
-
-json hpa(const std::string& target, int min, int max, int cpu_utilization, int scale_down_window) {
-  json metric = {
-      {"type", "Resource"},
-      {"resource",
-       {{"name", "cpu"}, {"target", {{"type", "Utilization"}, {"averageUtilization", cpu_utilization}}}}}};
-  return {{"apiVersion", "autoscaling/v2"},
-          {"kind", "HorizontalPodAutoscaler"},
-          {"metadata", {{"name", target}}},
-          {"spec",
-           {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", target}}},
-            {"minReplicas", min},
-            {"maxReplicas", max},
-            {"metrics", {metric}},
-            {"behavior", {{"scaleDown", {{"stabilizationWindowSeconds", scale_down_window}}}}}}}};
-}
+using skiff::testing::deployment_json;
+using skiff::testing::hpa_json;
 
 /// skiffd's CPU over `seconds`, in % of one core; `by_thread` gets the same per thread name.
 double cpu_percent(pid_t pid, int seconds, std::map<std::string, double>* by_thread = nullptr) {
@@ -165,14 +136,21 @@ void measure_cost(const Options& o, Skiffd& skiffd, Results& r) {
   std::fprintf(stderr, "skiffd idle for %d s...\n", o.seconds);
   r.idle_percent = cpu_percent(skiffd.pid(), o.seconds);
   std::fprintf(stderr, "starting %d idle pods...\n", o.pods);
-  skiffd.apply(deployment("idle", o.pods, "exec sleep 1000000", {{"cpu", "5m"}, {"memory", "4Mi"}}));
+  skiffd.apply(deployment_json({.name = "idle",
+                                .replicas = o.pods,
+                                .command = {"sh", "-c", "exec sleep 1000000"},
+                                .requests = {{"cpu", "5m"}, {"memory", "4Mi"}}}));
   bool settled = false;
   wait_for([&] { return running_of(skiffd, "idle", settled) == static_cast<size_t>(o.pods); },
            std::chrono::milliseconds(500), std::chrono::seconds(900), "the idle pods");
   std::this_thread::sleep_for(std::chrono::seconds(5));  // the controller's passes settle
   std::fprintf(stderr, "sampling %d pods for %d s...\n", o.pods, o.seconds);
   r.sampling_percent = cpu_percent(skiffd.pid(), o.seconds);
-  skiffd.apply(hpa("idle", o.pods, 2 * o.pods, 80, 300));
+  skiffd.apply(hpa_json({.name = "idle",
+                         .min_replicas = o.pods,
+                         .max_replicas = 2 * o.pods,
+                         .utilization = 80,
+                         .scale_down_window_seconds = 300}));
   wait_for([&] { return metric_seen(skiffd, "idle"); }, std::chrono::milliseconds(200),
            std::chrono::seconds(60), "the idle HPA's metrics");
   std::fprintf(stderr, "sampling and deciding for %d s...\n", o.seconds);
@@ -187,8 +165,13 @@ void measure_cost(const Options& o, Skiffd& skiffd, Results& r) {
 
 void measure_latency(const Options& o, Skiffd& skiffd, Results& r) {
   constexpr const char* kBurner = "while :; do while [ -f /tmp/load ]; do :; done; sleep 0.1; done";
-  skiffd.apply(deployment("burn", 1, kBurner, {{"cpu", "200m"}}));
-  skiffd.apply(hpa("burn", 1, 4, 50, 0));
+  skiffd.apply(deployment_json(
+      {.name = "burn", .replicas = 1, .command = {"sh", "-c", kBurner}, .requests = {{"cpu", "200m"}}}));
+  skiffd.apply(hpa_json({.name = "burn",
+                         .min_replicas = 1,
+                         .max_replicas = 4,
+                         .utilization = 50,
+                         .scale_down_window_seconds = 0}));
   bool settled = false;
   for (int run = 0; run < o.runs; ++run) {
     wait_for(
@@ -269,39 +252,17 @@ void run(const Options& o, const std::string& work, Results& r) {
   skiffd.shutdown();
 }
 
-int usage() {
-  std::fprintf(
-      stderr,
-      "usage: autoscale-bench [--pods N] [--seconds S] [--runs K] [--bin DIR] [--source DIR] [--debug]\n");
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  o.bin = self_dir();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--pods") {
-      o.pods = std::atoi(value().c_str());
-    } else if (arg == "--seconds") {
-      o.seconds = std::atoi(value().c_str());
-    } else if (arg == "--runs") {
-      o.runs = std::atoi(value().c_str());
-    } else if (arg == "--bin") {
-      o.bin = value();
-    } else if (arg == "--source") {
-      o.source = value();
-    } else if (arg == "--debug") {
-      o.debug = true;
-    } else {
-      return usage();
-    }
-  }
-  if (o.pods < 1 || o.seconds < 1 || o.runs < 1) return usage();
-  o.bin = fs::absolute(o.bin).string();
+  Args args("autoscale-bench");
+  args.integer("--pods", o.pods, "N", "idle pods sampled (and the HPA's minReplicas over them)")
+      .integer("--seconds", o.seconds, "S", "seconds of each CPU measurement")
+      .integer("--runs", o.runs, "K", "load switched on and off, for the decision latency")
+      .skiffd_dirs(o.bin, o.source)
+      .flag("--debug", o.debug, "run skiffd with --debug and print its log");
+  if (auto status = args.parse(argc, argv)) return *status;
   Results r;
   int status = run_isolated("autoscale-bench", o.bin, [&](const std::string& work) {
     r.load_start = load_average();

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/args.h"
 #include "cgroups/cgroup.h"
 
 namespace cg = skiff::cgroups;
@@ -57,8 +58,12 @@ double micros_per_pod(Clock::duration d, int pods, int rounds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int pods = argc > 1 ? std::atoi(argv[1]) : 100;
-  int rounds = argc > 2 ? std::atoi(argv[2]) : 50;
+  int pods = 100;
+  int rounds = 50;
+  skiff::bench::Args args("cgroup-stats-bench");
+  args.integer("pods", pods, "", "cgroups to read, one sleeping process in each")
+      .integer("rounds", rounds, "", "reads of every cgroup's stats by each reader");
+  if (auto status = args.parse(argc, argv)) return *status;
   if (::geteuid() != 0) {
     std::fprintf(stderr, "cgroup-stats-bench: needs root (creates %d cgroups)\n", pods);
     return 1;

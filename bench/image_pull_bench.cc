@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/args.h"
 #include "image/content/content_store.h"
 #include "image/oci/media_types.h"
 #include "image/oci/reference.h"
@@ -131,23 +132,12 @@ int main(int argc, char** argv) {
   int layers = 5;
   int layer_mb = 20;
   int parallel = 4;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    int value = std::atoi(argv[i + 1]);
-    if (flag == "--runs")
-      runs = value;
-    else if (flag == "--layers")
-      layers = value;
-    else if (flag == "--layer-mb")
-      layer_mb = value;
-    else if (flag == "--parallel")
-      parallel = value;
-    else {
-      std::fprintf(stderr,
-                   "usage: image-pull-bench [--runs N] [--layers N] [--layer-mb MB] [--parallel N]\n");
-      return 2;
-    }
-  }
+  skiff::bench::Args args("image-pull-bench");
+  args.integer("--runs", runs, "N", "pulls by each tool")
+      .integer("--layers", layers, "N", "layers of the image")
+      .integer("--layer-mb", layer_mb, "MB", "megabytes of the first layer (the next ones 5 more each)")
+      .integer("--parallel", parallel, "N", "layers skiff pulls at a time");
+  if (auto status = args.parse(argc, argv)) return *status;
   try {
     ScratchDir scratch;
     std::string layout = scratch.path() + "/layout";

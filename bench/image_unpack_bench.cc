@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/args.h"
 #include "image/content/content_store.h"
 #include "image/oci/media_types.h"
 #include "image/unpack/snapshot_store.h"
@@ -146,20 +147,14 @@ int main(int argc, char** argv) {
   bool keep_layer = false;
   std::string only = "gzip,tar,umoci,skiff";
   std::vector<std::string> dirs;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--runs" && i + 1 < argc) {
-      runs = std::atoi(argv[++i]);
-    } else if (a == "--work" && i + 1 < argc) {
-      work = argv[++i];
-    } else if (a == "--only" && i + 1 < argc) {
-      only = argv[++i];
-    } else if (a == "--keep-layer") {
-      keep_layer = true;
-    } else {
-      dirs.push_back(a);
-    }
-  }
+  skiff::bench::Args args("image-unpack-bench");
+  args.integer("--runs", runs, "N", "iterations of every tool")
+      .text("--work", work, "DIR", "where the layer and the tools' outputs go")
+      .text("--only", only, "TOOLS", "the tools to run, of gzip,tar,umoci,skiff")
+      .flag("--keep-layer", keep_layer, "reuse the layer of an earlier run if there is one")
+      .rest("DIR", dirs,
+            "directories of this machine, relative to /, that make the layer (default: ~690 MB under /usr)");
+  if (auto status = args.parse(argc, argv)) return *status;
   if (dirs.empty())
     dirs = {"usr/lib/gcc", "usr/include", "usr/share/locale", "usr/share/doc", "usr/share/perl"};
   if (geteuid() != 0) {

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/args.h"
 #include "bench/bench_support.h"
 #include "common/sqlite.h"
 #include "net/ipam.h"
@@ -101,15 +102,9 @@ bool run_cni(const std::string& command, const std::string& id, const std::strin
 
 int main(int argc, char** argv) {
   int runs = 30;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--runs" && i + 1 < argc) {
-      runs = std::atoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: net-attach-bench [--runs N]\n");
-      return 2;
-    }
-  }
+  skiff::bench::Args args("net-attach-bench");
+  args.integer("--runs", runs, "N", "pods attached and detached by each side");
+  if (auto status = args.parse(argc, argv)) return *status;
   try {
     skiff::bench::isolate();
   } catch (const std::exception& e) {

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/args.h"
 #include "bench/bench_support.h"
 #include "common/sqlite.h"
 #include "net/ipam.h"
@@ -96,19 +97,11 @@ int main(int argc, char** argv) {
   int duration = 3;
   int rounds = 5;
   int connections = 32;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--duration" && i + 1 < argc) {
-      duration = std::atoi(argv[++i]);
-    } else if (arg == "--rounds" && i + 1 < argc) {
-      rounds = std::atoi(argv[++i]);
-    } else if (arg == "--connections" && i + 1 < argc) {
-      connections = std::atoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: net-http-bench [--duration S] [--rounds N] [--connections C]\n");
-      return 2;
-    }
-  }
+  skiff::bench::Args args("net-http-bench");
+  args.integer("--duration", duration, "S", "seconds of each wrk run")
+      .integer("--rounds", rounds, "N", "wrk runs per target, the paths alternating")
+      .integer("--connections", connections, "C", "wrk's connections");
+  if (auto status = args.parse(argc, argv)) return *status;
   try {
     skiff::bench::isolate();
   } catch (const std::exception& e) {

@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/args.h"
 #include "runtime/default_spec.h"
 #include "runtime/seccomp.h"
 
@@ -244,38 +245,14 @@ void bench_scenario(const Options& o, const std::string& name, bool limits_and_s
 
 int main(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto number = [&](int& out) {
-      if (i + 1 >= argc) return false;
-      out = std::atoi(argv[++i]);
-      return out > 0;
-    };
-    bool ok = true;
-    if (a == "--runs") {
-      ok = number(o.runs);
-    } else if (a == "--idle-ms") {
-      ok = number(o.idle_ms);
-    } else if (a == "--parallel") {
-      ok = number(o.parallel);
-    } else if (a == "--jobs") {
-      ok = number(o.jobs);
-    } else if (!a.starts_with("-")) {
-      o.skiff = a;
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "runtime-run-bench: bad argument %s\n", a.c_str());
-      return 2;
-    }
-  }
-  if (o.skiff.empty()) {
-    std::fprintf(stderr,
-                 "usage: runtime-run-bench [--runs N] [--idle-ms MS] [--parallel N] [--jobs J] "
-                 "SKIFF_RUNTIME\n");
-    return 2;
-  }
+  skiff::bench::Args args("runtime-run-bench");
+  args.integer("--runs", o.runs, "N", "runs of each runtime, per measurement")
+      .integer("--idle-ms", o.idle_ms, "MS", "idle time before the run after idle, in ms")
+      .integer("--parallel", o.parallel, "N", "containers of the parallel measurement")
+      .integer("--jobs", o.jobs, "J", "of those, how many at a time")
+      .text("SKIFF_RUNTIME", o.skiff, "", "the skiff-runtime binary to measure")
+      .required();
+  if (auto status = args.parse(argc, argv)) return *status;
   hide_unified_controllers();
   bench_scenario(o, "default", false);
   bench_scenario(o, "limits+seccomp", true);

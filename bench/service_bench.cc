@@ -53,6 +53,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench/args.h"
 #include "bench/skiffd_harness.h"
 
 namespace {
@@ -96,39 +97,26 @@ struct Results {
 };
 
 json web_deployment(int replicas) {
-  json labels = {{"app", "web"}};
   std::string command = "mkdir -p /tmp/www && printf %s " + std::string(kPageBytes, 'x') +
                         " > /tmp/www/index.html && exec httpd -f -p " + std::to_string(kPodPort[kHttpd]) +
                         " -h /tmp/www";
-  json container = {
-      {"name", "httpd"},
-      {"image", "busybox"},
-      {"command", {"sh", "-c", command}},
-      {"ports", json::array({{{"name", "http"}, {"containerPort", kPodPort[kHttpd]}}})},
-      {"readinessProbe",
-       {{"httpGet", {{"path", "/index.html"}, {"port", kPodPort[kHttpd]}}}, {"periodSeconds", 1}}}};
-  return {{"apiVersion", "apps/v1"},
-          {"kind", "Deployment"},
-          {"metadata", {{"name", "web"}}},
-          {"spec",
-           {{"replicas", replicas},
-            {"selector", {{"matchLabels", labels}}},
-            {"template",
-             {{"metadata", {{"labels", labels}}},
-              {"spec", {{"terminationGracePeriodSeconds", 0}, {"containers", {container}}}}}}}}};
+  return skiff::testing::deployment_json({
+      .name = "web",
+      .replicas = replicas,
+      .container = "httpd",
+      .command = {"sh", "-c", command},
+      .ports = {{"http", kPodPort[kHttpd]}},
+      .readiness_probe = {{"httpGet", {{"path", "/index.html"}, {"port", kPodPort[kHttpd]}}},
+                          {"periodSeconds", 1}},
+  });
 }
 
 json web_service() {
-  return {{"apiVersion", "v1"},
-          {"kind", "Service"},
-          {"metadata", {{"name", "web"}}},
-          {"spec",
-           {{"type", "ClusterIP"},
-            {"selector", {{"app", "web"}}},
-            {"ports", json::array({{{"name", "http"}, {"port", kServicePort[kHttpd]}, {"targetPort", "http"}},
-                                   {{"name", "keepalive"},
-                                    {"port", kServicePort[kKeepAlive]},
-                                    {"targetPort", kPodPort[kKeepAlive]}}})}}}};
+  return skiff::testing::service_json(
+      {.name = "web",
+       .type = "ClusterIP",
+       .ports = {{"http", kServicePort[kHttpd], "http"},
+                 {"keepalive", kServicePort[kKeepAlive], kPodPort[kKeepAlive]}}});
 }
 
 /// The pod IPs the Service balances over now (each once: there is a subset per port, as the
@@ -515,39 +503,17 @@ void run(const Options& o, const std::string& work, Results& r) {
   skiffd.shutdown();
 }
 
-int usage() {
-  std::fprintf(stderr,
-               "usage: service-bench [--pods N] [--connections C] [--duration S] [--runs K] [--bin DIR] "
-               "[--source DIR]\n");
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
-  o.bin = self_dir();
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--pods") {
-      o.pods = std::atoi(value().c_str());
-    } else if (arg == "--connections") {
-      o.connections = std::atoi(value().c_str());
-    } else if (arg == "--duration") {
-      o.duration = std::atoi(value().c_str());
-    } else if (arg == "--runs") {
-      o.runs = std::atoi(value().c_str());
-    } else if (arg == "--bin") {
-      o.bin = value();
-    } else if (arg == "--source") {
-      o.source = value();
-    } else {
-      return usage();
-    }
-  }
-  if (o.pods < 1 || o.connections < 1 || o.duration < 1 || o.runs < 1) return usage();
-  o.bin = fs::absolute(o.bin).string();
+  Args args("service-bench");
+  args.integer("--pods", o.pods, "N", "busybox httpd pods behind the Service")
+      .integer("--connections", o.connections, "C", "wrk's connections")
+      .integer("--duration", o.duration, "S", "seconds of each wrk run")
+      .integer("--runs", o.runs, "K", "wrk runs per backend and path")
+      .skiffd_dirs(o.bin, o.source);
+  if (auto status = args.parse(argc, argv)) return *status;
   Results r;
   int status = run_isolated("service-bench", o.bin, [&](const std::string& work) {
     r.load_start = load_average();

@@ -68,6 +68,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/args.h"
 #include "bench/skiffd_harness.h"
 
 namespace {
@@ -533,42 +534,16 @@ void run(const Options& o, const std::string& work, Results& r) {
 
 int main(int argc, char** argv) {
   Options o;
-  o.bin = self_dir();
-  auto usage = [] {
-    std::fprintf(stderr,
-                 "usage: skiffd-bench [--pods N] [--footprint-pods N] [--samples N] [--bin DIR|SKIFFD]\n"
-                 "                    [--source DIR] [--podman-network auto|bridge|none] [--no-podman] "
-                 "[--keep-log]\n");
-    return 2;
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--pods") {
-      o.pods = std::atoi(value().c_str());
-    } else if (arg == "--footprint-pods") {
-      o.footprint_pods = std::atoi(value().c_str());
-    } else if (arg == "--samples") {
-      o.samples = std::atoi(value().c_str());
-    } else if (arg == "--bin") {
-      o.bin = value();
-      if (fs::is_regular_file(o.bin)) o.bin = fs::path(o.bin).parent_path().string();  // the skiffd binary
-    } else if (arg == "--source") {
-      o.source = value();
-    } else if (arg == "--podman-network") {
-      o.podman_network = value();
-    } else if (arg == "--no-podman") {
-      o.podman = false;
-    } else if (arg == "--keep-log") {
-      o.keep_log = true;
-    } else {
-      return usage();
-    }
-  }
-  if (o.pods < 1 || o.footprint_pods < 1 || o.samples < 0 ||
-      (o.podman_network != "auto" && o.podman_network != "bridge" && o.podman_network != "none"))
-    return usage();
-  o.bin = fs::absolute(o.bin).string();
+  Args args("skiffd-bench");
+  args.integer("--pods", o.pods, "N", "pods scaled 0->N and N->0, against as many podman containers")
+      .integer("--footprint-pods", o.footprint_pods, "N", "pods of the footprint measurement")
+      .integer("--samples", o.samples, "N", "containers killed for the replacement latency", 0)
+      .skiffd_dirs(o.bin, o.source)
+      .choice("--podman-network", o.podman_network, {"auto", "bridge", "none"},
+              "podman's network: its bridge, none, or auto (the bridge if it works here)")
+      .flag("--no-podman", o.podman, "skip the podman side", false)
+      .flag("--keep-log", o.keep_log, "print skiffd's log at the end");
+  if (auto status = args.parse(argc, argv)) return *status;
   Results r;
   int status = run_isolated("skiffd-bench", o.bin, [&](const std::string& work) {
     r.load_start = load_average();

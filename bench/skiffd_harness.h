@@ -16,6 +16,7 @@
 
 #include "bench/bench_support.h"
 #include "tests/daemon/http/http_client.h"
+#include "tests/support/object_json.h"
 
 namespace skiff::bench {
 
@@ -110,16 +111,8 @@ class Skiffd {
   }
 
   void apply_deployment(int replicas) {
-    json container = {{"name", "sleep"}, {"image", "busybox"}, {"command", {"sleep", "1000000"}}};
-    json labels = {{"app", "bench"}};
-    json spec = {{"replicas", replicas},
-                 {"selector", {{"matchLabels", labels}}},
-                 {"template",
-                  {{"metadata", {{"labels", labels}}},
-                   {"spec", {{"terminationGracePeriodSeconds", 0}, {"containers", {container}}}}}}};
-    json deployment = {
-        {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", "bench"}}}, {"spec", spec}};
-    apply(deployment);
+    apply(skiff::testing::deployment_json(
+        {.name = "bench", .replicas = replicas, .container = "sleep", .command = {"sleep", "1000000"}}));
   }
 
   /// Applies objects (one, or a v1 List) as `skiff apply -f` does.

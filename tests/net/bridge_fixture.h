@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
 #include <deque>
 #include <memory>
 #include <string>
@@ -24,26 +23,14 @@
 #include "net/port_mapping.h"
 #include "tests/net/private_netns.h"
 #include "tests/support/child_process.h"
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace skiff::net {
 
 using skiff::testing::ChildProcess;
-
-struct ShellResult {
-  int status;
-  std::string out;
-};
-
-inline ShellResult sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, "popen failed"};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  return {::pclose(p), out};
-}
+using skiff::testing::run_shell;
+using skiff::testing::ShellResult;
 
 inline IpAddress ip(const char* text) {
   auto address = IpAddress::parse(text);
@@ -60,8 +47,8 @@ inline PortMapping mapping(const char* text) {
 // A GET with a deadline from timeout(1): busybox 1.35's wget -T crashes (SIGSEGV) here.
 inline std::string wget(const std::string& url, const std::string& netns = "") {
   std::string prefix = netns.empty() ? "" : "nsenter --net=" + netns + " ";
-  ShellResult r = sh(prefix + "timeout 4 busybox wget -q -O- " + url);
-  return r.status == 0 ? r.out : "FAILED: " + r.out;
+  ShellResult r = run_shell(prefix + "timeout 4 busybox wget -q -O- " + url);
+  return r.exit_code == 0 ? r.out : "FAILED: " + r.out;
 }
 
 // One datagram to 127.0.0.1:`port`, resent until the echo comes back (the echo server may
@@ -143,16 +130,16 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
     servers_.clear();  // kills httpd and the echo server
     // Deleting a host end removes its pair now; a pod's namespace, once its holder is gone,
     // is torn down asynchronously, and the next test's "vh0" would collide with the old one.
-    for (size_t i = 0; i < pods_.size(); ++i) sh("ip link del vh" + std::to_string(i));
+    for (size_t i = 0; i < pods_.size(); ++i) run_shell("ip link del vh" + std::to_string(i));
     pods_.clear();
-    sh("nft delete table inet " + std::string(kTable));
-    sh("ip link del br-test; ip link del host0");
+    run_shell("nft delete table inet " + std::string(kTable));
+    run_shell("ip link del br-test; ip link del host0");
   }
 
   int run(const std::string& cmd) {
-    ShellResult r = sh(cmd);
-    EXPECT_EQ(r.status, 0) << cmd << ": " << r.out;
-    return r.status;
+    ShellResult r = run_shell(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.out;
+    return r.exit_code;
   }
 
   // A pod: a child in a new network namespace, eth0 with `address` in the bridge's network,
@@ -241,7 +228,7 @@ class BridgeTest : public ::testing::TestWithParam<bool> {
     return std::move(forwarder).value();
   }
 
-  std::string ruleset() { return sh("nft -j list table inet " + std::string(kTable)).out; }
+  std::string ruleset() { return run_shell("nft -j list table inet " + std::string(kTable)).out; }
 
   ForwarderConfig config_;
   skiff::testing::TempDir web_;

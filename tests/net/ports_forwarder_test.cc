@@ -125,9 +125,9 @@ TEST_P(PortForwarderTest, OpenTwiceIsIdempotentAndListSurvivesARestart) {
         forwarder.publish("pod-a", ip("10.77.0.2"), {mapping("18080:80"), mapping("127.0.0.1:18081:80/udp")})
             .ok());
   }
-  std::string before = sh("nft list table inet " + std::string(kTable)).out;
+  std::string before = run_shell("nft list table inet " + std::string(kTable)).out;
   PortForwarder reopened = open_forwarder();  // a restarted daemon
-  std::string after = sh("nft list table inet " + std::string(kTable)).out;
+  std::string after = run_shell("nft list table inet " + std::string(kTable)).out;
   EXPECT_EQ(after, before);
 
   auto listed = reopened.list();
@@ -156,9 +156,9 @@ TEST_P(PortForwarderTest, UdpMapping) {
 
 TEST_P(PortForwarderTest, DestroyRemovesTheTable) {
   PortForwarder forwarder = open_forwarder();
-  ASSERT_EQ(sh("nft list table inet " + std::string(kTable)).status, 0);
+  ASSERT_EQ(run_shell("nft list table inet " + std::string(kTable)).exit_code, 0);
   ASSERT_TRUE(forwarder.destroy().ok());
-  EXPECT_NE(sh("nft list table inet " + std::string(kTable)).status, 0);
+  EXPECT_NE(run_shell("nft list table inet " + std::string(kTable)).exit_code, 0);
   EXPECT_TRUE(forwarder.destroy().ok());  // already gone
   auto listed = forwarder.list();
   ASSERT_FALSE(listed.ok());

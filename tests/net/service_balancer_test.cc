@@ -66,13 +66,13 @@ TEST_P(ServiceBalancerTest, BackendsFollowEachApplyAndNoneRefuses) {
 
   // No backends: refused at once (a reset), not passed to whatever listens on the host.
   ASSERT_TRUE(balancer.apply({web({})}).ok());
-  ShellResult refused = sh("timeout 4 busybox wget -q -O- http://127.0.0.1:18080/");
-  EXPECT_NE(refused.status, 0);
+  ShellResult refused = run_shell("timeout 4 busybox wget -q -O- http://127.0.0.1:18080/");
+  EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.out.find("refused"), std::string::npos) << refused.out;
 
   // Gone from the set: the rules go too.
   ASSERT_TRUE(balancer.apply({}).ok());
-  EXPECT_EQ(sh("nft list chain inet " + std::string(kTable) + " services").out.find("svc:"),
+  EXPECT_EQ(run_shell("nft list chain inet " + std::string(kTable) + " services").out.find("svc:"),
             std::string::npos);
 }
 
@@ -81,9 +81,10 @@ TEST_P(ServiceBalancerTest, SameSetIsNotWrittenAgainButARestartedBalancerRewrite
   ServiceBalancer balancer = open_balancer();
   ASSERT_TRUE(balancer.apply({web({"10.77.0.2"})}).ok());
   // Someone else's rule in the chain survives a no-op apply, proving nothing was written.
-  ASSERT_EQ(sh("nft add rule inet " + std::string(kTable) + " services tcp dport 1 counter").status, 0);
+  ASSERT_EQ(run_shell("nft add rule inet " + std::string(kTable) + " services tcp dport 1 counter").exit_code,
+            0);
   ASSERT_TRUE(balancer.apply({web({"10.77.0.2"})}).ok());
-  EXPECT_NE(sh("nft list chain inet " + std::string(kTable) + " services").out.find("dport 1 "),
+  EXPECT_NE(run_shell("nft list chain inet " + std::string(kTable) + " services").out.find("dport 1 "),
             std::string::npos);
 
   // A new balancer (a restarted daemon) replaces the chain whole on its first apply; until
@@ -91,7 +92,7 @@ TEST_P(ServiceBalancerTest, SameSetIsNotWrittenAgainButARestartedBalancerRewrite
   ServiceBalancer again = open_balancer();
   EXPECT_EQ(wget("http://127.0.0.1:18080/"), "a\n");
   ASSERT_TRUE(again.apply({web({"10.77.0.2"})}).ok());
-  EXPECT_EQ(sh("nft list chain inet " + std::string(kTable) + " services").out.find("dport 1 "),
+  EXPECT_EQ(run_shell("nft list chain inet " + std::string(kTable) + " services").out.find("dport 1 "),
             std::string::npos);
   EXPECT_EQ(wget("http://127.0.0.1:18080/"), "a\n");
 }

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace skiff::testing {
@@ -84,6 +87,20 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   ::close(pidfd);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+ShellResult run_shell(const std::string& command) {
+  // "exec 2>&1" first: the stderr of every command of a list or pipeline is captured, not
+  // only the last one's. "e": the pipe does not leak into children forked meanwhile.
+  FILE* pipe = ::popen(("exec 2>&1\n" + command).c_str(), "re");
+  if (pipe == nullptr) return {-1, "popen /bin/sh: " + std::string(std::strerror(errno))};
+  ShellResult result;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) result.out.append(buf, n);
+  int status = ::pclose(pipe);
+  if (status == -1) return {-1, "pclose: " + std::string(std::strerror(errno)) + "\n" + result.out};
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
 }

@@ -17,4 +17,13 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = "",
                           int timeout_ms = 60000);
 
+struct ShellResult {
+  int exit_code = -1;  ///< 128+N when killed by signal N; -1 if the shell could not start
+  std::string out{};   ///< stdout and stderr, interleaved as written
+};
+
+/// Runs `command` with /bin/sh -c (pipes, redirections, `&&`, PATH lookup) until its output
+/// is closed, stdout and stderr of all of it captured together.
+ShellResult run_shell(const std::string& command);
+
 }  // namespace skiff::testing

@@ -4,6 +4,8 @@
 // on time are generous (the CI host is busy); bench/skiffd_bench.cc measures the latency.
 
 #include <chrono>
+#include <map>
+#include <string>
 
 #include "tests/daemon/e2e/skiffd_fixture.h"
 
@@ -16,26 +18,16 @@ using namespace std::chrono_literals;
 /// Burns a core while /tmp/load exists, idles otherwise.
 constexpr const char* kBurner = "while :; do while [ -f /tmp/load ]; do :; done; sleep 0.1; done";
 
-json with_requests(json deployment, const json& requests) {
-  deployment["spec"]["template"]["spec"]["containers"][0]["resources"] = {{"requests", requests}};
-  return deployment;
-}
+using skiff::testing::hpa_json;
 
-json hpa(const std::string& target, int min, int max, const std::string& resource, int utilization,
-         int scale_down_window) {
-  json metric = {
-      {"type", "Resource"},
-      {"resource",
-       {{"name", resource}, {"target", {{"type", "Utilization"}, {"averageUtilization", utilization}}}}}};
-  return {{"apiVersion", "autoscaling/v2"},
-          {"kind", "HorizontalPodAutoscaler"},
-          {"metadata", {{"name", target}}},
-          {"spec",
-           {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", target}}},
-            {"minReplicas", min},
-            {"maxReplicas", max},
-            {"metrics", json::array({metric})},
-            {"behavior", {{"scaleDown", {{"stabilizationWindowSeconds", scale_down_window}}}}}}}};
+/// A Deployment of one busybox pod running `command` in sh, with resource `requests`.
+json requesting(const std::string& name, const std::string& command,
+                const std::map<std::string, std::string>& requests) {
+  return skiff::testing::deployment_json({.name = name,
+                                          .replicas = 1,
+                                          .command = {"sh", "-c", command},
+                                          .grace_seconds = Skiffd::kGraceSeconds,
+                                          .requests = requests});
 }
 
 class SkiffdAutoscale : public Skiffd {
@@ -81,10 +73,14 @@ class SkiffdAutoscale : public Skiffd {
 // stabilization window, whose history survives a skiffd restart.
 TEST_F(SkiffdAutoscale, CpuLoadScalesUpThenDownWithoutFlappingAcrossARestart) {
   constexpr int kWindow = 10;  // scale-down stabilization, seconds
-  apply(with_requests(deployment("burn", 1, kBurner), {{"cpu", "200m"}}));
+  apply(requesting("burn", kBurner, {{"cpu", "200m"}}));
   ASSERT_TRUE(eventually([&] { return running_pods("burn").size() == 1; })) << daemon_log();
   std::string first = running_pods("burn")[0]["metadata"]["name"];
-  apply(hpa("burn", 1, 4, "cpu", 50, kWindow));
+  apply(hpa_json({.name = "burn",
+                  .min_replicas = 1,
+                  .max_replicas = 4,
+                  .utilization = 50,
+                  .scale_down_window_seconds = kWindow}));
   ASSERT_TRUE(metric_seen("burn")) << hpa_status("burn").dump() << daemon_log();
   EXPECT_EQ(spec_replicas("burn"), 1);
 
@@ -150,10 +146,11 @@ TEST_F(SkiffdAutoscale, CpuLoadScalesUpThenDownWithoutFlappingAcrossARestart) {
 }
 
 TEST_F(SkiffdAutoscale, MemoryGrowthScalesUp) {
-  apply(with_requests(deployment("mem", 1, "sleep 1000"), {{"memory", "32Mi"}}));
+  apply(requesting("mem", "sleep 1000", {{"memory", "32Mi"}}));
   ASSERT_TRUE(eventually([&] { return running_pods("mem").size() == 1; })) << daemon_log();
   std::string pod = running_pods("mem")[0]["metadata"]["name"];
-  apply(hpa("mem", 1, 3, "memory", 60, 300));
+  apply(hpa_json(
+      {.name = "mem", .min_replicas = 1, .max_replicas = 3, .resource = "memory", .utilization = 60}));
   ASSERT_TRUE(metric_seen("mem")) << hpa_status("mem").dump() << daemon_log();
   EXPECT_EQ(spec_replicas("mem"), 1);
 
@@ -179,7 +176,7 @@ TEST_F(SkiffdAutoscale, MemoryGrowthScalesUp) {
 // Bad input: errors that name the field, and a target that does not exist is a condition,
 // not a scale of anything.
 TEST_F(SkiffdAutoscale, BadInputIsRefusedOrReported) {
-  json bad = hpa("web", 5, 2, "cpu", 50, 300);
+  json bad = hpa_json({.name = "web", .min_replicas = 5, .max_replicas = 2, .utilization = 50});
   auto reply =
       api().request("POST", "/v1/apply", json{{"fileName", "hpa.json"}, {"content", bad.dump()}}.dump());
   EXPECT_EQ(reply.status, 422);
@@ -187,7 +184,7 @@ TEST_F(SkiffdAutoscale, BadInputIsRefusedOrReported) {
             std::string::npos)
       << reply.body;
 
-  apply(hpa("ghost", 1, 3, "cpu", 50, 300));
+  apply(hpa_json({.name = "ghost", .min_replicas = 1, .max_replicas = 3, .utilization = 50}));
   ASSERT_TRUE(eventually([&] { return hpa_status("ghost").contains("conditions"); })) << daemon_log();
   json condition = hpa_status("ghost")["conditions"][0];
   EXPECT_EQ(condition["type"], "AbleToScale");

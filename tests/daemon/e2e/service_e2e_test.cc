@@ -22,27 +22,26 @@ constexpr const char* kServer =
     "mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www";
 
 json web_deployment(int replicas, const std::string& version = "1") {
-  json d = Skiffd::deployment("web", replicas, kServer);
-  json& c = d["spec"]["template"]["spec"]["containers"][0];
-  c["env"] = json::array({{{"name", "VERSION"}, {"value", version}}});
-  c["ports"] = json::array({{{"name", "http"}, {"containerPort", 8080}}});
-  c["readinessProbe"] = {
-      {"httpGet", {{"path", "/index.html"}, {"port", 8080}}}, {"periodSeconds", 1}, {"failureThreshold", 1}};
-  // A CPU limit per pod makes the throughput a function of the replicas, even on 2 cores.
-  c["resources"] = {{"requests", {{"cpu", "50m"}}}, {"limits", {{"cpu", "100m"}}}};
-  d["spec"]["strategy"] = {{"type", "RollingUpdate"},
-                           {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 0}}}};
-  return d;
+  return skiff::testing::deployment_json({
+      .name = "web",
+      .replicas = replicas,
+      .command = {"sh", "-c", kServer},
+      .grace_seconds = Skiffd::kGraceSeconds,
+      .env = {{"VERSION", version}},
+      .ports = {{"http", 8080}},
+      // A CPU limit per pod makes the throughput a function of the replicas, even on 2 cores.
+      .requests = {{"cpu", "50m"}},
+      .limits = {{"cpu", "100m"}},
+      .readiness_probe = {{"httpGet", {{"path", "/index.html"}, {"port", 8080}}},
+                          {"periodSeconds", 1},
+                          {"failureThreshold", 1}},
+      .strategy = {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxSurge", 1}, {"maxUnavailable", 0}}}},
+  });
 }
 
 json web_service() {
-  return {{"apiVersion", "v1"},
-          {"kind", "Service"},
-          {"metadata", {{"name", "web"}}},
-          {"spec",
-           {{"type", "NodePort"},
-            {"selector", {{"app", "web"}}},
-            {"ports", json::array({{{"name", "http"}, {"port", 18080}, {"targetPort", "http"}}})}}}};
+  return skiff::testing::service_json(
+      {.name = "web", .type = "NodePort", .ports = {{"http", 18080, "http"}}});
 }
 
 struct WrkRun {
@@ -199,20 +198,11 @@ TEST_F(SkiffdServices, NoRequestFailsWhileScalingAndRollingUnderLoad) {
   WrkRun two = load(8, 3);
   std::printf("2 pods: %.0f requests/s\n", two.requests_per_second);
 
-  json autoscaler = {
-      {"apiVersion", "autoscaling/v2"},
-      {"kind", "HorizontalPodAutoscaler"},
-      {"metadata", {{"name", "web"}}},
-      {"spec",
-       {{"scaleTargetRef", {{"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"name", "web"}}},
-        {"minReplicas", 2},
-        {"maxReplicas", 6},
-        {"metrics", json::array({{{"type", "Resource"},
-                                  {"resource",
-                                   {{"name", "cpu"},
-                                    {"target", {{"type", "Utilization"}, {"averageUtilization", 50}}}}}}})},
-        {"behavior", {{"scaleDown", {{"stabilizationWindowSeconds", 5}}}}}}}};
-  apply(autoscaler);
+  apply(skiff::testing::hpa_json({.name = "web",
+                                  .min_replicas = 2,
+                                  .max_replicas = 6,
+                                  .utilization = 50,
+                                  .scale_down_window_seconds = 5}));
   auto deadline = steady_clock::now() + 90s;
   while (endpoints().size() < 6 && steady_clock::now() < deadline) load(8, 2);
   ASSERT_EQ(endpoints().size(), 6U) << "spec.replicas " << spec_replicas() << "\n" << daemon_log();
@@ -242,6 +232,87 @@ TEST_F(SkiffdServices, NoRequestFailsWhileScalingAndRollingUnderLoad) {
   std::printf("%ld requests through the Service while scaling and rolling, %ld failed\n", requests, failed);
   EXPECT_EQ(failed, 0);
   EXPECT_GT(requests, 1000);
+}
+
+}  // namespace
+}  // namespace skiff::e2e
+
+// Appended by the daemon/core helper (review finding: Services against the host ports the
+// daemon already gave away, docs/services.md "Ports"): a pod's published port and skiffd's
+// own --listen port refuse a Service, and a Service's port refuses `skiff run -p`.
+namespace skiff::e2e {
+namespace {
+
+class SkiffdServicePorts : public Skiffd {
+ protected:
+  void SetUp() override {
+    extra_daemon_args_ = {"--listen", "127.0.0.1:0"};
+    Skiffd::SetUp();
+  }
+  /// The HTTP status and the error message (empty on success).
+  static std::pair<long, std::string> outcome(const skiff::daemon::http::testing::CurlReply& reply) {
+    json body = json::parse(reply.body, nullptr, false);
+    return {reply.status, reply.status < 300 || !body.is_object() ? "" : body.value("message", reply.body)};
+  }
+  std::pair<long, std::string> apply_service(const std::string& name, int port, int node_port = 0) {
+    json p = {{"port", port}};
+    if (node_port != 0) p["nodePort"] = node_port;
+    json svc = {{"apiVersion", "v1"},
+                {"kind", "Service"},
+                {"metadata", {{"name", name}}},
+                {"spec",
+                 {{"type", node_port != 0 ? "NodePort" : "ClusterIP"},
+                  {"selector", {{"app", name}}},
+                  {"ports", json::array({p})}}}};
+    return outcome(
+        api().request("POST", "/v1/apply", json{{"fileName", "svc.json"}, {"content", svc.dump()}}.dump()));
+  }
+  std::pair<long, std::string> run(const std::string& name, const std::string& port) {
+    json body = {{"name", name}, {"image", "busybox"}, {"command", {"sleep", "600"}}, {"ports", {port}}};
+    return outcome(api().request("POST", "/v1/containers", body.dump()));
+  }
+};
+
+TEST_F(SkiffdServicePorts, ServicesAndPublishedPortsRefuseEachOther) {
+  std::string url = listen_url();
+  ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0U) << daemon_log();
+  int listen_port = std::stoi(url.substr(url.rfind(':') + 1));
+
+  // skiffd's --listen port (the kernel's pick for :0) is taken on 127.0.0.1.
+  auto [dash_status, dash] = apply_service("dash", listen_port);
+  EXPECT_EQ(dash_status, 422) << dash;
+  EXPECT_EQ(dash,
+            "Service \"dash\" is invalid: spec.ports[0].port: Invalid value: " + std::to_string(listen_port) +
+                ": provided port is already allocated (by skiffd --listen, TCP)");
+
+  auto [pub_status, pub] = run("pub", "18090:80");
+  ASSERT_EQ(pub_status, 201) << pub << daemon_log();
+  auto [by_pod_status, by_pod] = apply_service("web", 18090);
+  EXPECT_EQ(by_pod_status, 422) << by_pod;
+  EXPECT_EQ(by_pod,
+            "Service \"web\" is invalid: spec.ports[0].port: Invalid value: 18090: provided port is already "
+            "allocated (by pod \"pub\", TCP)");
+
+  auto [applied_status, applied] = apply_service("web", 18091, 30091);
+  ASSERT_EQ(applied_status, 200) << applied;
+  auto [port_status, port] = run("clash", "18091:80");
+  EXPECT_EQ(port_status, 409) << port;
+  EXPECT_EQ(
+      port,
+      "port \"18091:80\": host port 18091/tcp is already published by service \"web\" (port 18091/TCP, on "
+      "127.0.0.1 and 10.213.0.1)");
+  auto [node_port_status, node_port] = run("clash", "192.0.2.5:30091:80");
+  EXPECT_EQ(node_port_status, 409) << node_port;
+  EXPECT_NE(node_port.find("(nodePort 30091/TCP, on every address)"), std::string::npos) << node_port;
+  // Refused before it was stored: no container of that name.
+  EXPECT_EQ(api().get("/v1/containers/clash").status, 404);
+  // On another address than 127.0.0.1 and the gateway, the Service's port is free.
+  auto [elsewhere_status, elsewhere] = run("elsewhere", "192.0.2.5:18091:80");
+  EXPECT_EQ(elsewhere_status, 201) << elsewhere;
+
+  for (const char* name : {"pub", "elsewhere"})
+    EXPECT_EQ(api().request("DELETE", std::string("/v1/containers/") + name + "?force=true").status, 200);
+  EXPECT_EQ(api().request("DELETE", "/v1/services/web").status, 200);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 
 #include "tests/daemon/http/http_client.h"
 #include "tests/net/private_netns.h"
+#include "tests/support/object_json.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -231,16 +232,16 @@ class Skiffd : public ::testing::Test {
   }
 
  public:
-  /// A Deployment of `replicas` busybox pods running `command` in sh.
+  /// The terminationGracePeriodSeconds of the tests' Deployments.
+  static constexpr int kGraceSeconds = 2;
+
+  /// A Deployment of `replicas` busybox pods running `command` in sh; tests that need more
+  /// (ports, probes, resources) use skiff::testing::deployment_json.
   static json deployment(const std::string& name, int replicas, const std::string& command = "sleep 1000") {
-    json container = {
-        {"name", "main"}, {"image", "busybox"}, {"command", json::array({"sh", "-c", command})}};
-    json pod_spec = {{"terminationGracePeriodSeconds", 2}, {"containers", json::array({container})}};
-    json labels = {{"app", name}};
-    json pod_template = {{"metadata", {{"labels", labels}}}, {"spec", pod_spec}};
-    json spec = {{"replicas", replicas}, {"selector", {{"matchLabels", labels}}}, {"template", pod_template}};
-    return {
-        {"apiVersion", "apps/v1"}, {"kind", "Deployment"}, {"metadata", {{"name", name}}}, {"spec", spec}};
+    return skiff::testing::deployment_json({.name = name,
+                                            .replicas = replicas,
+                                            .command = {"sh", "-c", command},
+                                            .grace_seconds = kGraceSeconds});
   }
 
  protected:

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "image/import/importer.h"
 #include "image/oci/image_config.h"
 #include "image/oci/media_types.h"
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
 namespace skiff::image {
@@ -23,20 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct ShellResult {
-  int status;
-  std::string out;
-};
-
-ShellResult sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, "popen failed"};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  return {::pclose(p), out};
-}
+using skiff::testing::run_shell;
+using skiff::testing::ShellResult;
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -64,11 +52,11 @@ class ImportTest : public ::testing::Test {
  protected:
   // One umoci-built busybox layout for the whole suite; each test works on a copy.
   static void SetUpTestSuite() {
-    if (sh("command -v umoci && command -v skopeo").status != 0) return;
+    if (run_shell("command -v umoci && command -v skopeo").exit_code != 0) return;
     fixture_ = std::make_unique<testing::TempDir>();
-    ShellResult r =
-        sh(std::string(SKIFF_IMAGE_FIXTURES) + "/make-busybox-oci " + fixture_->path() + "/layout 1.0");
-    ASSERT_EQ(r.status, 0) << r.out;
+    ShellResult r = run_shell(std::string(SKIFF_IMAGE_FIXTURES) + "/make-busybox-oci " + fixture_->path() +
+                              "/layout 1.0");
+    ASSERT_EQ(r.exit_code, 0) << r.out;
   }
   static void TearDownTestSuite() { fixture_.reset(); }
 
@@ -87,13 +75,13 @@ class ImportTest : public ::testing::Test {
   }
   std::string tar_of(const std::string& dir, const std::string& name) {
     std::string tar = tmp_.path() + "/" + name;
-    ShellResult r = sh("tar -cf " + tar + " -C " + dir + " .");
-    EXPECT_EQ(r.status, 0) << r.out;
+    ShellResult r = run_shell("tar -cf " + tar + " -C " + dir + " .");
+    EXPECT_EQ(r.exit_code, 0) << r.out;
     return tar;
   }
   std::string skopeo(const std::string& src, const std::string& dest, const std::string& extra = "") {
-    ShellResult r = sh("skopeo --insecure-policy copy -q " + extra + " " + src + " " + dest);
-    EXPECT_EQ(r.status, 0) << r.out;
+    ShellResult r = run_shell("skopeo --insecure-policy copy -q " + extra + " " + src + " " + dest);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
     return r.out;
   }
 
@@ -241,8 +229,8 @@ TEST_F(ImportTest, DockerArchiveFromSkopeo) {
 /// Unpacks a docker-archive into a directory to rewrite it.
 std::string unpack_tar(const std::string& tar, const std::string& dir) {
   fs::create_directories(dir);
-  ShellResult r = sh("tar -xf " + tar + " -C " + dir);
-  EXPECT_EQ(r.status, 0) << r.out;
+  ShellResult r = run_shell("tar -xf " + tar + " -C " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
   return dir;
 }
 
@@ -264,9 +252,9 @@ TEST_F(ImportTest, DockerArchiveOldLayoutWithGzipLayer) {
     layers.push_back(id + "/layer.tar");
     ++i;
   }
-  ASSERT_EQ(sh("gzip -n " + dir + "/layer0/layer.tar && mv " + dir + "/layer0/layer.tar.gz " + dir +
-               "/layer0/layer.tar")
-                .status,
+  ASSERT_EQ(run_shell("gzip -n " + dir + "/layer0/layer.tar && mv " + dir + "/layer0/layer.tar.gz " + dir +
+                      "/layer0/layer.tar")
+                .exit_code,
             0);
   manifest[0]["Layers"] = layers;
   write_file(dir + "/manifest.json", manifest.dump());
@@ -449,7 +437,7 @@ TEST_F(ImportTest, TruncatedArchive) {
   std::string dir = layout();
   std::string tar = tar_of(dir, "truncated.tar");
   // Cut inside the big busybox layer, wherever tar put it.
-  ASSERT_EQ(sh("truncate -s " + std::to_string(fs::file_size(tar) / 2) + " " + tar).status, 0);
+  ASSERT_EQ(run_shell("truncate -s " + std::to_string(fs::file_size(tar) / 2) + " " + tar).exit_code, 0);
   std::string msg = import_error(tar);
   EXPECT_NE(msg.find("truncated.tar: blobs/sha256/"), std::string::npos) << msg;
   EXPECT_NE(msg.find("runcated"), std::string::npos) << msg;
@@ -457,8 +445,9 @@ TEST_F(ImportTest, TruncatedArchive) {
   // oci-layout and index.json first: detection stops there and the cut is only found
   // while the big layer streams into the store, which must then drop it.
   std::string ordered = tmp_.path() + "/ordered.tar";
-  ASSERT_EQ(sh("tar -cf " + ordered + " -C " + dir + " oci-layout index.json blobs").status, 0);
-  ASSERT_EQ(sh("truncate -s " + std::to_string(fs::file_size(ordered) / 2) + " " + ordered).status, 0);
+  ASSERT_EQ(run_shell("tar -cf " + ordered + " -C " + dir + " oci-layout index.json blobs").exit_code, 0);
+  ASSERT_EQ(run_shell("truncate -s " + std::to_string(fs::file_size(ordered) / 2) + " " + ordered).exit_code,
+            0);
   msg = import_error(ordered);
   EXPECT_NE(msg.find("ordered.tar: blobs/sha256/"), std::string::npos) << msg;
   EXPECT_NE(msg.find(": read: "), std::string::npos) << msg;  // failed in the data, not a header
@@ -469,7 +458,7 @@ TEST_F(ImportTest, TruncatedArchive) {
 TEST_F(ImportTest, TruncatedDockerArchive) {
   std::string tar = tmp_.path() + "/docker.tar";
   skopeo("oci:" + layout() + ":1.0", "docker-archive:" + tar + ":busybox:1");
-  ASSERT_EQ(sh("truncate -s 1000000 " + tar).status, 0);
+  ASSERT_EQ(run_shell("truncate -s 1000000 " + tar).exit_code, 0);
   std::string msg = import_error(tar);
   EXPECT_NE(msg.find("docker.tar"), std::string::npos) << msg;
   expect_store_consistent();
