@@ -4,8 +4,8 @@
 //
 //   net-http-bench [--duration S] [--rounds N] [--connections C]      (root)
 //
-// Two servers run in one pod (a NetworkManager bridge-mode pod, in the benchmark's own
-// private network namespace):
+// Two servers run in each of two identical pods (NetworkManager bridge-mode pods, in the
+// benchmark's own private network namespace):
 //   busybox httpd  forks per connection and closes it after every response, so each wrk
 //                  request is a new TCP connection: this measures connection setup
 //                  (conntrack entry and NAT binding per request) and is bound by fork().
@@ -14,6 +14,15 @@
 //                  measures the per-packet cost of the NAT path.
 // Each target is run `rounds` times, the two paths alternating (and which goes first
 // alternating too), since the machine is shared; the table shows medians.
+//
+// The two paths go to two identical pods, not to one. Both reach a pod from the bridge
+// address (the direct path by routing, the published one by masquerade), so against one
+// pod a phase's new connections reuse the 4-tuples the previous phase left in TIME_WAIT
+// there (httpd closes first), and the kernel's NAT may reuse a tuple whose conntrack entry
+// is in TIME_WAIT. The client's TCP timestamps have one random offset per address pair
+// (127.0.0.1 -> 127.0.0.1 vs 10.79.0.1 -> pod), so about half of those SYNs carry an older
+// timestamp than the TIME_WAIT socket saw and PAWS drops them: 1 s SYN retransmits that
+// measured the alternation, not the path (docs/performance.md).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -133,26 +142,34 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", manager.error().message().c_str());
     return 1;
   }
-  net::AttachOptions options;
+  net::AttachOptions published_options;
   for (auto [host, container] :
        {std::pair{kPublishedHttpd, kHttpdPort}, std::pair{kPublishedKeepAlive, kKeepAlivePort}}) {
     net::PortMapping mapping;
     mapping.host_port = host;
     mapping.container_port = container;
-    options.ports.push_back(mapping);
+    published_options.ports.push_back(mapping);
   }
-  auto pod = manager->attach("http-bench", options);
-  if (!pod) {
-    std::fprintf(stderr, "%s\n", pod.error().message().c_str());
-    return 1;
+  auto direct_pod = manager->attach("http-direct", net::AttachOptions{});
+  auto published_pod = manager->attach("http-published", published_options);
+  for (const auto* pod : {&direct_pod, &published_pod}) {
+    if (!*pod) {
+      std::fprintf(stderr, "%s\n", pod->error().message().c_str());
+      return 1;
+    }
   }
-  const std::string pod_ip = pod->address->str();
-  std::vector<pid_t> servers = {start_server(pod->netns_path, work + "/www", false),
-                                start_server(pod->netns_path, work + "/www", true)};
+  const std::string pod_ip = direct_pod->address->str();
+  std::vector<pid_t> servers;
+  for (const auto* pod : {&direct_pod, &published_pod}) {
+    servers.push_back(start_server((*pod)->netns_path, work + "/www", false));
+    servers.push_back(start_server((*pod)->netns_path, work + "/www", true));
+  }
 
   int status = 1;
   if (wait_for(pod_ip, kHttpdPort) && wait_for(pod_ip, kKeepAlivePort) &&
-      wait_for("127.0.0.1", kPublishedHttpd) && wait_for("127.0.0.1", kPublishedKeepAlive)) {
+      wait_for(published_pod->address->str(), kHttpdPort) &&
+      wait_for(published_pod->address->str(), kKeepAlivePort) && wait_for("127.0.0.1", kPublishedHttpd) &&
+      wait_for("127.0.0.1", kPublishedKeepAlive)) {
     struct Row {
       const char* server;
       uint16_t pod_port;
@@ -185,8 +202,8 @@ int main(int argc, char** argv) {
   }
 
   for (pid_t pid : servers) skiff::bench::kill_and_reap(pid);
-  if (auto st = manager->detach("http-bench"); !st)
-    std::fprintf(stderr, "%s\n", st.error().message().c_str());
+  for (const char* pod : {"http-direct", "http-published"})
+    if (auto st = manager->detach(pod); !st) std::fprintf(stderr, "%s\n", st.error().message().c_str());
   manager = skiff::common::Error("closed");
   if (auto forwarder = net::PortForwarder::open(
           {config.nft_table, config.bridge, config.subnet, *config.subnet.host(1)})) {
