@@ -244,29 +244,30 @@ void add_container_routes(http::Router& router, ApiContext& api) {
     if (!gateway) return reply_error(res, gateway.error());
     std::string name = pod->pod.metadata.name;
     std::string start_error;
-    auto done =
-        api.controller
-            .post([&api, record = std::move(*pod), &start_error,
-                   admit = published_ports_admission(*gateway)](PodSync& pods) mutable -> common::Status {
-              refresh_pod_status(record, api.clock());
-              // A host port a Service holds is refused (409) in the insert's transaction, so
-              // no Service applied meanwhile takes it between the check and the write.
-              auto inserted = api.store.insert_pod(std::move(record), admit);
-              if (!inserted) return std::move(inserted).error();
-              const std::string pod_name = inserted->pod.metadata.name;
-              if (auto when = pods.sync(pod_name); !when) return std::move(when).error();
-              auto after = api.store.get_pod(pod_name);
-              if (!after || !*after) return {};
-              const auto& c = (*after)->containers.front();
-              const auto* t = std::get_if<ContainerStateTerminated>(&c.state);
-              if (t == nullptr || (t->reason != "StartError" && t->reason != "ErrImagePull")) return {};
-              // Never started: nothing to keep (docker would leave a Created container).
-              start_error = t->message;
-              if (auto st = pods.terminate(pod_name); !st) return st;
-              (void)pods.sync(pod_name);  // removes it at once: nothing runs
-              return {};
-            })
-            .get();
+    auto done = api.controller
+                    .post([&api, record = std::move(*pod), &start_error,
+                           admit = published_ports_admission(*gateway, api.listen)](
+                              PodSync& pods) mutable -> common::Status {
+                      refresh_pod_status(record, api.clock());
+                      // A host port a Service holds is refused (409) in the insert's transaction, so
+                      // no Service applied meanwhile takes it between the check and the write.
+                      auto inserted = api.store.insert_pod(std::move(record), admit);
+                      if (!inserted) return std::move(inserted).error();
+                      const std::string pod_name = inserted->pod.metadata.name;
+                      if (auto when = pods.sync(pod_name); !when) return std::move(when).error();
+                      auto after = api.store.get_pod(pod_name);
+                      if (!after || !*after) return {};
+                      const auto& c = (*after)->containers.front();
+                      const auto* t = std::get_if<ContainerStateTerminated>(&c.state);
+                      if (t == nullptr || (t->reason != "StartError" && t->reason != "ErrImagePull"))
+                        return {};
+                      // Never started: nothing to keep (docker would leave a Created container).
+                      start_error = t->message;
+                      if (auto st = pods.terminate(pod_name); !st) return st;
+                      (void)pods.sync(pod_name);  // removes it at once: nothing runs
+                      return {};
+                    })
+                    .get();
     if (!done) return reply_error(res, done.error());
     if (!start_error.empty())
       return res.error(start_error.find("image") != std::string::npos ? 404 : 500, start_error);

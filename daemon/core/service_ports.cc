@@ -216,6 +216,24 @@ Status check_published_ports(const PodRecord& pod, const std::vector<StoredObjec
   return {};
 }
 
+Status check_host_ports(const PodRecord& pod, const HostPorts& host) {
+  for (const auto& published : published_ports(pod)) {
+    const std::string& text = published.first;
+    const net::PortMapping& m = published.second;
+    const std::string protocol = protocol_name(m.protocol);
+    for (const HostPort& h : host.taken) {
+      if (h.number != m.host_port || h.protocol != protocol) continue;
+      // Both on one address: only that address; either on every address: all of them.
+      if (m.host_ip && h.address && *m.host_ip != *h.address) continue;
+      return Error("port \"" + text + "\": host port " + host_port_str(m) + " is already allocated (by " +
+                       h.holder + ", on " + (h.address ? h.address->str() : std::string("every address")) +
+                       ")",
+                   EADDRINUSE);
+    }
+  }
+  return {};
+}
+
 StateStore::ApplyPrepare service_ports_prepare(const net::IpAddress& gateway,
                                                const std::optional<http::TcpAddress>& listen) {
   return [gateway, listen](std::vector<scheduler::Object>& objects, const std::vector<StoredObject>& services,
@@ -224,10 +242,12 @@ StateStore::ApplyPrepare service_ports_prepare(const net::IpAddress& gateway,
   };
 }
 
-StateStore::PodAdmission published_ports_admission(const net::IpAddress& gateway) {
-  return [addresses = service_port_addresses(gateway)](const PodRecord& pod,
-                                                       const std::vector<StoredObject>& services) {
-    return check_published_ports(pod, services, addresses);
+StateStore::PodAdmission published_ports_admission(const net::IpAddress& gateway,
+                                                   const std::optional<http::TcpAddress>& listen) {
+  return [gateway, listen](const PodRecord& pod, const std::vector<StoredObject>& services,
+                           const std::vector<PodRecord>& pods) -> Status {
+    if (auto st = check_published_ports(pod, services, service_port_addresses(gateway)); !st) return st;
+    return check_host_ports(pod, host_ports(pods, listen, gateway));
   };
 }
 

@@ -68,11 +68,20 @@ common::Status assign_service_ports(std::vector<scheduler::Object>& objects,
 common::Status check_published_ports(const PodRecord& pod, const std::vector<StoredObject>& services,
                                      const std::vector<net::IpAddress>& service_addresses);
 
-/// The daemon's wiring of the two checks into the store (POST /v1/apply and
+/// Refuses a pod whose published ports take a host port in `host.taken` (another pod's
+/// publication, skiffd's --listen): same protocol and number, and the same address or
+/// either on every address, the port forwarder's rule. EADDRINUSE (409): `port "8080:80":
+/// host port 8080/tcp is already allocated (by pod "web", on every address)`. What the
+/// forwarder would otherwise refuse only when the second pod's network is set up, after
+/// POST /v1/containers had answered 201.
+common::Status check_host_ports(const PodRecord& pod, const HostPorts& host);
+
+/// The daemon's wiring of the checks into the store (POST /v1/apply and
 /// POST /v1/containers): `gateway` is the pod network's, `listen` skiffd's --listen as
 /// bound.
 StateStore::ApplyPrepare service_ports_prepare(const net::IpAddress& gateway,
                                                const std::optional<http::TcpAddress>& listen);
-StateStore::PodAdmission published_ports_admission(const net::IpAddress& gateway);
+StateStore::PodAdmission published_ports_admission(const net::IpAddress& gateway,
+                                                   const std::optional<http::TcpAddress>& listen);
 
 }  // namespace skiff::daemon

@@ -120,11 +120,11 @@ class StateStore {
 
   // ---- pods --------------------------------------------------------------------------
 
-  /// Admits a new pod against the stored Services inside insert_pod()'s transaction (so a
-  /// Service applied meanwhile cannot take a port the check let through); an error refuses
-  /// the insert.
-  using PodAdmission =
-      std::function<common::Status(const PodRecord& pod, const std::vector<StoredObject>& services)>;
+  /// Admits a new pod against the stored Services and pods inside insert_pod()'s
+  /// transaction (so a Service applied or a pod run meanwhile cannot take a port the check
+  /// let through); an error refuses the insert.
+  using PodAdmission = std::function<common::Status(
+      const PodRecord& pod, const std::vector<StoredObject>& services, const std::vector<PodRecord>& pods)>;
   /// Stores a new pod; sets metadata.uid and creationTimestamp when empty. EEXIST when a
   /// pod of that name exists; `admit`'s error when it refuses the pod.
   common::Result<PodRecord> insert_pod(PodRecord pod, const PodAdmission& admit = {});

@@ -266,7 +266,6 @@ Result<PodRecord> StateStore::insert_pod(PodRecord record, const PodAdmission& a
   const std::string& name = record.pod.metadata.name;
 
   std::lock_guard lock(*mutex_);
-  pods_snapshot_.reset();
   auto tx = db_.begin();
   if (!tx) return std::move(tx).error();
   auto existing = select_pods(std::nullopt, name);
@@ -275,8 +274,12 @@ Result<PodRecord> StateStore::insert_pod(PodRecord record, const PodAdmission& a
   if (admit) {
     auto services = services_snapshot_locked();
     if (!services) return std::move(services).error();
-    if (auto st = admit(record, **services); !st) return std::move(st).error();
+    auto pods = pods_snapshot_locked();
+    if (!pods) return std::move(pods).error();
+    if (auto st = admit(record, **services, **pods); !st) return std::move(st).error();
   }
+  // After the admission read it: the snapshot must not hold the list from before this pod.
+  pods_snapshot_.reset();
   auto version = next_resource_version();
   if (!version) return std::move(version).error();
   record.resource_version = *version;

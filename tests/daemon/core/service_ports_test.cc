@@ -233,6 +233,28 @@ TEST(ServicePorts, APodCannotPublishAServicesPort) {
   EXPECT_EQ(check_published_ports(publishing_pod("p", json::array()), services, addresses).ok(), true);
 }
 
+TEST(ServicePorts, APodCannotPublishAPortAnotherPodOrTheListenerHolds) {
+  HostPorts host{
+      .service_addresses = service_port_addresses(kGateway),
+      .taken = {{.number = 8080, .protocol = "TCP", .address = {}, .holder = "pod \"a\""},
+                {.number = 9000, .protocol = "TCP", .address = ip("192.0.2.5"), .holder = "pod \"b\""}}};
+  auto error_for = [&](const json& ports) {
+    auto st = check_host_ports(publishing_pod("p", ports), host);
+    if (!st.ok()) {
+      EXPECT_EQ(st.error().code(), EADDRINUSE);
+    }
+    return st.ok() ? "" : st.error().message();
+  };
+  EXPECT_EQ(error_for({"8080:80"}),
+            "port \"8080:80\": host port 8080/tcp is already allocated (by pod \"a\", on every address)");
+  EXPECT_NE(error_for({"192.0.2.9:8080:80"}), "");
+  EXPECT_EQ(error_for({"8080:80/udp"}), "");
+  EXPECT_EQ(error_for({"9000:90"}),
+            "port \"9000:90\": host port 9000/tcp is already allocated (by pod \"b\", on 192.0.2.5)");
+  EXPECT_NE(error_for({"192.0.2.5:9000:90"}), "");
+  EXPECT_EQ(error_for({"192.0.2.6:9000:90"}), "");
+}
+
 // The checks as the daemon wires them: inside the store's apply and pod insert, against
 // what is stored.
 using ServicePortsWiring = testing::CoreTest;
@@ -240,7 +262,7 @@ using ServicePortsWiring = testing::CoreTest;
 TEST_F(ServicePortsWiring, ServicesAndPublishedPortsRefuseEachOther) {
   const auto gateway = *config_.network.subnet.host(1);
   const auto prepare = service_ports_prepare(gateway, listen_on("127.0.0.1", 9090));
-  const auto admit = published_ports_admission(gateway);
+  const auto admit = published_ports_admission(gateway, listen_on("127.0.0.1", 9090));
   auto apply = [&](scheduler::Object o) {
     auto applied = store().apply_all({std::move(o)}, prepare);
     return applied.ok() ? "" : applied.error().message();
@@ -256,6 +278,17 @@ TEST_F(ServicePortsWiring, ServicesAndPublishedPortsRefuseEachOther) {
   };
 
   ASSERT_EQ(run("first", {"8080:80"}), "");
+  // Pods against pods and skiffd's --listen, at once rather than when the second pod's
+  // network is set up.
+  EXPECT_EQ(
+      run("clash", {"127.0.0.1:8080:80"}),
+      "port \"127.0.0.1:8080:80\": host port 127.0.0.1:8080/tcp is already allocated (by pod \"first\", on "
+      "every address)");
+  EXPECT_EQ(run("clash", {"9090:80"}),
+            "port \"9090:80\": host port 9090/tcp is already allocated (by skiffd --listen, on 127.0.0.1)");
+  EXPECT_FALSE(pod_exists("clash"));
+  EXPECT_EQ(run("clash", {"8080:80/udp", "192.0.2.5:9090:80"}), "");
+  ASSERT_TRUE(*store().delete_pod("clash"));
   EXPECT_EQ(apply(service("web", json::array({{{"port", 8080}}}), "ClusterIP")),
             allocated("web", "port", 8080, "pod \"first\", TCP"));
   EXPECT_EQ(apply(service("web", json::array({{{"port", 9090}}}), "ClusterIP")),
@@ -273,7 +306,7 @@ TEST_F(ServicePortsWiring, ServicesAndPublishedPortsRefuseEachOther) {
 
   // Deleted, the Service's ports are free again; a pod removed frees its own.
   ASSERT_TRUE(*store().remove("Service", "web"));
-  EXPECT_EQ(run("third", {"8081:80"}), "");
+  EXPECT_EQ(run("third", {"127.0.0.1:8081:80"}), "");
   ASSERT_TRUE(*store().delete_pod("first"));
   EXPECT_EQ(apply(service("web", json::array({{{"port", 8080}}}), "ClusterIP")), "");
 }

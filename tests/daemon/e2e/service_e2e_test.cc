@@ -293,6 +293,15 @@ TEST_F(SkiffdServicePorts, ServicesAndPublishedPortsRefuseEachOther) {
             "Service \"web\" is invalid: spec.ports[0].port: Invalid value: 18090: provided port is already "
             "allocated (by pod \"pub\", TCP)");
 
+  // Pods against pods and the listener, refused at once (not at the second sandbox).
+  auto [again_status, again] = run("again", "18090:80");
+  EXPECT_EQ(again_status, 409) << again;
+  EXPECT_EQ(again,
+            "port \"18090:80\": host port 18090/tcp is already allocated (by pod \"pub\", on every address)");
+  auto [onto_listen_status, onto_listen] = run("again", std::to_string(listen_port) + ":80");
+  EXPECT_EQ(onto_listen_status, 409) << onto_listen;
+  EXPECT_NE(onto_listen.find("(by skiffd --listen, on 127.0.0.1)"), std::string::npos) << onto_listen;
+
   auto [applied_status, applied] = apply_service("web", 18091, 30091);
   ASSERT_EQ(applied_status, 200) << applied;
   auto [port_status, port] = run("clash", "18091:80");

@@ -218,26 +218,35 @@ TEST_F(StoreTest, PodsSnapshotIsRereadOnlyAfterAPodWrite) {
   EXPECT_EQ((*store().pods_snapshot())->size(), 1u);
 }
 
-// An insert's admission sees the stored Services inside its transaction; a refusal stores
-// nothing.
+// An insert's admission sees the stored Services and pods inside its transaction; a
+// refusal stores nothing, and the pods' snapshot it read does not outlive the insert.
 TEST_F(StoreTest, InsertPodAdmission) {
   ASSERT_TRUE(store().apply(object_of(service_json("web", 80))).ok());
+  ASSERT_TRUE(store().insert_pod(pod_record("web-0")).ok());
   size_t services = 0;
-  auto refused = store().insert_pod(
-      pod_record("web-1"), [&](const PodRecord& pod, const std::vector<StoredObject>& s) -> common::Status {
-        EXPECT_EQ(pod.pod.metadata.name, "web-1");
-        services = s.size();
-        return common::Error("taken", EADDRINUSE);
-      });
+  size_t pods = 0;
+  auto refused = store().insert_pod(pod_record("web-1"),
+                                    [&](const PodRecord& pod, const std::vector<StoredObject>& s,
+                                        const std::vector<PodRecord>& p) -> common::Status {
+                                      EXPECT_EQ(pod.pod.metadata.name, "web-1");
+                                      services = s.size();
+                                      pods = p.size();
+                                      return common::Error("taken", EADDRINUSE);
+                                    });
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), EADDRINUSE);
   EXPECT_EQ(services, 1U);
+  EXPECT_EQ(pods, 1U);
   EXPECT_FALSE(store().get_pod("web-1")->has_value());
-  auto admitted =
-      store().insert_pod(pod_record("web-1"),
-                         [](const PodRecord&, const std::vector<StoredObject>&) { return common::Status{}; });
+  auto admitted = store().insert_pod(
+      pod_record("web-1"),
+      [](const PodRecord&, const std::vector<StoredObject>&, const std::vector<PodRecord>& p) {
+        EXPECT_EQ(p.size(), 1U);
+        return common::Status{};
+      });
   ASSERT_TRUE(admitted.ok()) << admitted.error().message();
   EXPECT_TRUE(store().get_pod("web-1")->has_value());
+  EXPECT_EQ((*store().pods_snapshot())->size(), 2U);
 }
 
 TEST_F(StoreTest, DeleteRemovesThePodWithItsContainers) {
