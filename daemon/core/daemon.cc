@@ -218,8 +218,19 @@ Result<std::unique_ptr<Daemon>> Daemon::start(DaemonConfig config) {
   // the API, so that the API knows the port it holds (the kernel's pick for `:0`) before
   // it applies any Service (service_ports.h). Its GET routes never read that.
   if (cfg.listen) {
-    parts->listen_context = std::make_unique<observe::ListenContext>(observe::ListenContext{
-        .store = *parts->store, .sampler = parts->metrics.get(), .observe = *parts->observe});
+    // /metrics counts each Service port's endpoints by the controller's own rule.
+    auto count_endpoints = [](const std::vector<scheduler::Service>& services,
+                              const std::vector<PodRecord>& pods) {
+      std::vector<size_t> counts;
+      for (const auto& frontend : service_frontends(services, pods))
+        counts.push_back(frontend.backends.size());
+      return counts;
+    };
+    parts->listen_context = std::make_unique<observe::ListenContext>(
+        observe::ListenContext{.store = *parts->store,
+                               .sampler = parts->metrics.get(),
+                               .observe = *parts->observe,
+                               .service_endpoints = count_endpoints});
     http::ServerOptions listen_options{
         .tcp_address = cfg.listen, .methods = {"GET"}, .loopback_host_only = true};
     auto listener =

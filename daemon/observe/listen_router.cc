@@ -48,6 +48,8 @@ const std::vector<std::string_view>& read_only_api_routes() {
                                                         "/v1/events",
                                                         "/v1/top/pods",
                                                         "/v1/top/pods/{name}",
+                                                        "/v1/endpoints",
+                                                        "/v1/endpoints/{name}",
                                                         "/v1/deployments/{name}/rollout"};
   return kRoutes;
 }
@@ -63,7 +65,7 @@ http::Router make_listen_router(const http::Router& api, const ListenContext& ct
     });
   }
   router.get("/metrics", [&ctx](const http::Request&, http::Response& res) {
-    auto text = scrape(ctx.store, ctx.sampler, ctx.observe);
+    auto text = scrape(ctx.store, ctx.sampler, ctx.observe, ctx.service_endpoints);
     if (!text) return res.error(500, "metrics: " + text.error().message());
     res.text(200, *text, "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -1,12 +1,13 @@
 #pragma once
 // The routes of `skiffd --listen` (docs/daemon.md "Metrics and dashboard", docs/api.md
 // "Read-only TCP listener"): /metrics, the dashboard's page and its history, and a read-only
-// subset of the Unix API's GET routes (objects, pods, events, top), reused as they are so
-// the page reads the shapes `skiff -o json` prints. Nothing that changes state, runs a
-// command or follows a log is mounted; the server refuses every method but GET.
+// subset of the Unix API's GET routes (objects, pods, events, top, endpoints), reused as
+// they are so the page reads the shapes `skiff -o json` prints. Nothing that changes state,
+// runs a command or follows a log is mounted; the server refuses every method but GET.
 
 #include "daemon/http/router.h"
 #include "daemon/observe/observability.h"
+#include "daemon/observe/scrape.h"
 
 namespace skiff::daemon {
 class StateStore;
@@ -21,6 +22,7 @@ struct ListenContext {
   StateStore& store;
   const metrics::PodMetricsSampler* sampler = nullptr;  ///< null: no usage metrics
   const Observability& observe;
+  ServiceEndpointCounter service_endpoints{};  ///< empty: no skiff_service_endpoints
 };
 
 /// The Unix API's routes that the listener mounts (all GET).

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 #include <unordered_map>
+#include <variant>
 
 #include "daemon/metrics/pod_metrics_sampler.h"
 #include "daemon/store/state_store.h"
@@ -184,6 +186,50 @@ void write_hpas(TextWriter& out, const ScrapeInputs& in) {
   }
 }
 
+// kube-state-metrics' shapes: kube_service_info and kube_service_spec_type per Service (one
+// family here), and the Endpoints' ports and ready addresses. skiff's Endpoints are computed
+// per Service (GET /v1/endpoints/NAME, the Service's name), so the ready backends are counted
+// per Service port, keyed as a Service port is: service, port, protocol.
+void write_services(TextWriter& out, const ScrapeInputs& in) {
+  out.family("skiff_service_info", "A Service and its type (ClusterIP, NodePort): always 1.",
+             MetricType::Gauge);
+  for (const auto& s : in.services)
+    out.sample("skiff_service_info",
+               {{"service", s.metadata.name},
+                {"type", s.spec.type == scheduler::ServiceType::NodePort ? "NodePort" : "ClusterIP"}},
+               1);
+  out.family("skiff_service_port_info",
+             "A Service's port: always 1. target_port is a number or a container port's name; "
+             "node_port is empty when the Service has none.",
+             MetricType::Gauge);
+  for (const auto& s : in.services)
+    for (const auto& p : s.spec.ports) {
+      const auto* target_number = std::get_if<int32_t>(&p.target_port);
+      out.sample("skiff_service_port_info",
+                 {{"service", s.metadata.name},
+                  {"port", std::to_string(p.port)},
+                  {"protocol", p.protocol},
+                  {"port_name", p.name},
+                  {"target_port",
+                   target_number ? std::to_string(*target_number) : std::get<std::string>(p.target_port)},
+                  {"node_port", p.node_port ? std::to_string(p.node_port) : std::string()}},
+                 1);
+    }
+  size_t ports = 0;
+  for (const auto& s : in.services) ports += s.spec.ports.size();
+  if (in.service_endpoints.size() != ports) return;
+  out.family(
+      "skiff_service_endpoints",
+      "Ready pods the Service's port balances over now (its endpoints, as GET /v1/endpoints lists them).",
+      MetricType::Gauge);
+  size_t i = 0;
+  for (const auto& s : in.services)
+    for (const auto& p : s.spec.ports)
+      out.sample("skiff_service_endpoints",
+                 {{"service", s.metadata.name}, {"port", std::to_string(p.port)}, {"protocol", p.protocol}},
+                 static_cast<double>(in.service_endpoints[i++]));
+}
+
 template <class T>
 common::Result<std::vector<T>> list_of(StateStore& store, std::string_view kind) {
   auto stored = store.list(kind);
@@ -203,6 +249,7 @@ std::string write_metrics(const ScrapeInputs& in) {
   write_usage(out, in);
   write_deployments(out, in);
   write_hpas(out, in);
+  write_services(out, in);
   if (in.api_requests)
     in.api_requests->write(
         out, "skiff_api_request_duration_seconds",
@@ -211,20 +258,31 @@ std::string write_metrics(const ScrapeInputs& in) {
 }
 
 common::Result<std::string> scrape(StateStore& store, const metrics::PodMetricsSampler* sampler,
-                                   const Observability& observe) {
+                                   const Observability& observe,
+                                   const ServiceEndpointCounter& count_endpoints) {
   auto pods = store.pods_snapshot();
   if (!pods) return std::move(pods).error();
   auto deployments = list_of<Deployment>(store, "Deployment");
   if (!deployments) return std::move(deployments).error();
   auto hpas = list_of<HorizontalPodAutoscaler>(store, "HorizontalPodAutoscaler");
   if (!hpas) return std::move(hpas).error();
+  auto stored_services = store.services_snapshot();
+  if (!stored_services) return std::move(stored_services).error();
+  std::vector<scheduler::Service> services;
+  services.reserve((*stored_services)->size());
+  for (const auto& s : **stored_services)
+    if (const auto* service = std::get_if<scheduler::Service>(&s.object)) services.push_back(*service);
+  std::vector<size_t> endpoints;
+  if (count_endpoints) endpoints = count_endpoints(services, **pods);
   metrics::PodMetricsSampler::Snapshot usage = sampler ? sampler->snapshot() : nullptr;
   ScrapeInputs in{.pods = pods->get(),
                   .deployments = std::move(*deployments),
                   .hpas = std::move(*hpas),
                   .usage = usage.get(),
                   .api_requests = &observe.api_requests,
-                  .rescales = observe.rescales.counts()};
+                  .rescales = observe.rescales.counts(),
+                  .services = std::move(services),
+                  .service_endpoints = std::move(endpoints)};
   return write_metrics(in);
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 // /metrics (docs/daemon.md "Metrics and dashboard" lists every family) and the dashboard's
-// per-round history points, from what skiffd already holds: the store's shared pod snapshot,
-// its Deployments and HPAs, the sampler's last snapshot. A scrape reads no cgroup and parses
-// no pod JSON; it takes the store's lock twice (one list of each kind).
+// per-round history points, from what skiffd already holds: the store's shared pod and
+// Service snapshots, its Deployments and HPAs, the sampler's last snapshot. A scrape reads no
+// cgroup and parses no pod or Service JSON; it takes the store's lock four times (the two
+// snapshots, one list of each other kind).
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +26,14 @@ class PodMetricsSampler;
 
 namespace skiff::daemon::observe {
 
+/// The ready backends of every port of `services`, in order (the first Service's ports, then
+/// the next's): how many of `pods` each port balances over. The rule is daemon/core's
+/// (service_sync.h's service_frontends, which the daemon passes in), so /metrics counts what
+/// the kernel's rules and GET /v1/endpoints hold; observe cannot call it itself, as core
+/// links observe.
+using ServiceEndpointCounter =
+    std::function<std::vector<size_t>(const std::vector<scheduler::Service>&, const std::vector<PodRecord>&)>;
+
 /// Everything a scrape prints, as plain data (unit tests build it by hand).
 struct ScrapeInputs {
   const std::vector<PodRecord>* pods = nullptr;
@@ -31,14 +42,20 @@ struct ScrapeInputs {
   const std::vector<metrics::PodMetrics>* usage = nullptr;  ///< null: metrics not collected
   const RequestHistogram* api_requests = nullptr;
   std::map<std::string, uint64_t> rescales{};
+  std::vector<scheduler::Service> services{};
+  /// Ready backends of each port of `services`, in order (ServiceEndpointCounter); without
+  /// one count per port, no skiff_service_endpoints.
+  std::vector<size_t> service_endpoints{};
 };
 
 /// The exposition text of `in`.
 std::string write_metrics(const ScrapeInputs& in);
 
-/// Reads the inputs from the daemon's parts and writes them.
+/// Reads the inputs from the daemon's parts and writes them; `count_endpoints` empty: no
+/// skiff_service_endpoints.
 common::Result<std::string> scrape(StateStore& store, const metrics::PodMetricsSampler* sampler,
-                                   const Observability& observe);
+                                   const Observability& observe,
+                                   const ServiceEndpointCounter& count_endpoints);
 
 /// This round's values of every Deployment, for DeploymentHistory::record: replicas from its
 /// spec and status, CPU and memory summed over its pods' metrics.

@@ -1,7 +1,7 @@
 // Opens skiffd's dashboard in Debian's chromium (driven by playwright-core, no downloaded
 // browser) and checks what a user would see: the deployment, its pods and events in the
-// tables, a chart with points drawn, and a screenshot whose chart and table regions are not
-// blank. Usage: node dashboard_test.mjs PLAYWRIGHT_CORE_DIR URL DEPLOYMENT PODS PNG
+// tables, the Service of the same name with the pods as its endpoints, a chart with points
+// drawn, and a screenshot whose chart and table regions are not blank. Usage: node dashboard_test.mjs PLAYWRIGHT_CORE_DIR URL DEPLOYMENT PODS PNG
 // (through tests/dashboard/run, started by tests/daemon/e2e/dashboard_e2e_test.cc).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +58,11 @@ try {
   await page.waitForFunction(({ name, n }) => [...document.querySelectorAll('#pods tbody tr')]
     .filter((tr) => tr.children[1] && tr.children[1].textContent === name && tr.children[2].textContent === 'Running')
     .length >= n, { name: deployment, n: Number(podsWanted) }, { timeout });
+  // The Service named as the deployment: its one port has the ready pods as endpoints.
+  await page.waitForFunction(({ name, n }) => {
+    const td = document.querySelector(`#services tbody tr[data-service="${name}"] td.ready`);
+    return td !== null && td.textContent === String(n);
+  }, { name: deployment, n: Number(podsWanted) }, { timeout });
   await page.waitForFunction(() => document.querySelectorAll('#events tbody tr td:not(.empty)').length > 0,
     null, { timeout });
   // Two sampling rounds at least, so the lines have a length.
@@ -72,10 +77,22 @@ try {
   const table = await page.locator('#pods').boundingBox();
   const chartStats = await regionStats(page, png, chart);
   const tableStats = await regionStats(page, png, table);
-  console.log(`dashboard test: chart region ${JSON.stringify(chartStats)}, pods table ${JSON.stringify(tableStats)}`);
+  const services = await page.locator('#services').boundingBox();
+  const servicesStats = await regionStats(page, png, services);
+  console.log(`dashboard test: chart region ${JSON.stringify(chartStats)}, pods table ${JSON.stringify(tableStats)}, ` +
+    `services table ${JSON.stringify(servicesStats)}`);
   // Axes and two lines: a blank or one-colour canvas would have one or two colours.
   if (chartStats.colors < 3 || chartStats.nonWhite < 50) fail('the chart region of the screenshot is blank');
   if (tableStats.nonWhite < 200) fail('the pods table region of the screenshot is blank');
+  if (servicesStats.nonWhite < 200) fail('the services table region of the screenshot is blank');
+  // Every running pod of the deployment is named among the Service's endpoints.
+  const endpointsText = (await page.locator(`#services tbody tr[data-service="${deployment}"]`).allInnerTexts())
+    .join('\n');
+  const podNames = await page.locator('#pods tbody tr').evaluateAll((rows, name) => rows
+    .filter((tr) => tr.children[1] && tr.children[1].textContent === name && tr.children[2].textContent === 'Running')
+    .map((tr) => tr.children[0].textContent), deployment);
+  for (const pod of podNames)
+    if (!endpointsText.includes(pod)) fail(`the Service's endpoints do not name pod ${pod}: ${endpointsText}`);
   const text = await page.locator('main').innerText();
   for (const want of [deployment, 'Running', 'Scheduled'])
     if (!text.includes(want)) fail(`the page does not show "${want}"`);

@@ -8,7 +8,10 @@ const POLL_MS = 1500;
 const KEEP_MS = 30 * 60 * 1000; // the server keeps 30 minutes too
 const COLORS = { desired: '#94a3b8', ready: '#1f6feb', cpu: '#d97706', memory: '#7c3aed' };
 
-const state = { history: new Map(), since: 0, deployments: [], pods: [], events: [], top: new Map() };
+const state = {
+  history: new Map(), since: 0, deployments: [], pods: [], events: [], top: new Map(),
+  services: [], endpoints: new Map(),
+};
 // For tests (tests/dashboard): what the last redraw drew.
 window.skiffDashboard = { polls: 0, pointsDrawn: {} };
 
@@ -87,6 +90,48 @@ function renderPods() {
       el('td', {}, (p.status && p.status.podIP) || '–'));
   });
   fillTable('pods', rows, 'No pods', 8);
+}
+
+// kubectl's PORT(S): "8080/TCP", or "8080:30080/TCP" with a nodePort.
+function portText(p) {
+  return (p.name ? p.name + ' ' : '') + p.port + (p.nodePort ? ':' + p.nodePort : '') + '/' + (p.protocol || 'TCP');
+}
+// The Endpoints' subset of a Service port (api_endpoints.cc: one per port that has ready
+// pods, named as the port), or none.
+function subsetOf(endpoints, port) {
+  const subsets = (endpoints && endpoints.subsets) || [];
+  return subsets.find((s) => (s.ports[0].name || '') === (port.name || '') &&
+    s.ports[0].protocol === (port.protocol || 'TCP'));
+}
+
+// One row per Service port: its ready endpoints may differ from its sibling's (a named
+// targetPort that some pods lack).
+function renderServices() {
+  const rows = [];
+  for (const svc of state.services) {
+    const name = svc.metadata.name;
+    const ports = svc.spec.ports || [];
+    const selector = Object.entries(svc.spec.selector || {}).map(([k, v]) => k + '=' + v).join(',');
+    ports.forEach((p, i) => {
+      const subset = subsetOf(state.endpoints.get(name), p);
+      const addresses = subset ? subset.addresses : [];
+      // One unbreakable entry per pod: a long list wraps between pods, never inside a name.
+      const targets = addresses.map((a) => el('span', { class: 'endpoint' },
+        a.targetRef ? a.targetRef.name + ' ' : '', el('small', {}, a.ip + ':' + subset.ports[0].port)));
+      const cells = [];
+      if (i === 0) {
+        const span = { rowspan: String(ports.length) };
+        cells.push(el('td', span, name), el('td', span, svc.spec.type || 'ClusterIP'), el('td', span, selector || '–'));
+      }
+      cells.push(
+        el('td', {}, portText(p)),
+        el('td', {}, p.targetPort === undefined ? p.port : p.targetPort),
+        el('td', { class: 'num ready ' + (addresses.length ? 'ok' : 'bad') }, addresses.length),
+        el('td', { class: 'endpoints' }, ...(targets.length ? targets : ['–'])));
+      rows.push(el('tr', { 'data-service': name, 'data-port': String(p.port) }, ...cells));
+    });
+  }
+  fillTable('services', rows, 'No services', 7);
 }
 
 function renderEvents() {
@@ -184,14 +229,17 @@ function renderCharts() {
 async function poll() {
   const status = document.getElementById('status');
   try {
-    const [deployments, pods, events, history] = await Promise.all([
+    const [deployments, pods, events, services, endpoints, history] = await Promise.all([
       getJson('/v1/deployments'), getJson('/v1/pods'), getJson('/v1/events'),
+      getJson('/v1/services'), getJson('/v1/endpoints'),
       getJson('/v1/dashboard/history?since=' + state.since)]);
     // No metrics yet (or not collected) is not an error: the columns show '–'.
     const top = await getJson('/v1/top/pods').catch(() => ({ items: [] }));
     state.deployments = deployments.items;
     state.pods = pods.items;
     state.events = events.items;
+    state.services = services.items;
+    state.endpoints = new Map(endpoints.items.map((e) => [e.metadata.name, e]));
     state.top = new Map(top.items.map((m) => [m.name, m]));
     const cutoff = Date.now() - KEEP_MS;
     for (const name of [...state.history.keys()])
@@ -203,6 +251,7 @@ async function poll() {
     }
     renderDeployments();
     renderPods();
+    renderServices();
     renderEvents();
     renderCharts();
     window.skiffDashboard.polls++;

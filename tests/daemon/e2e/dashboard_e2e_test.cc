@@ -1,7 +1,7 @@
-// skiffd's dashboard in a real browser (issue 8): a real daemon with `--listen 127.0.0.1:0`
-// and a deployment, then tests/dashboard/run opens the page in Debian's chromium through
-// playwright-core and checks the tables, the chart and a screenshot of them
-// (tests/dashboard/dashboard_test.mjs).
+// skiffd's dashboard in a real browser (issue 8): a real daemon with `--listen 127.0.0.1:0`,
+// a deployment and a Service of the same name over it, then tests/dashboard/run opens the
+// page in Debian's chromium through playwright-core and checks the tables, the chart and a
+// screenshot of them (tests/dashboard/dashboard_test.mjs).
 
 #include "tests/daemon/e2e/skiffd_fixture.h"
 
@@ -17,8 +17,11 @@ class SkiffdDashboard : public Skiffd {
   }
 };
 
-TEST_F(SkiffdDashboard, ShowsDeploymentPodsEventsAndChartInChromium) {
+TEST_F(SkiffdDashboard, ShowsDeploymentPodsServiceEventsAndChartInChromium) {
   apply(deployment("dashboard-demo", 2));
+  // Its pods listen on nothing: a Service's endpoints are its ready pods, whatever they serve.
+  apply(skiff::testing::service_json(
+      {.name = "dashboard-demo", .type = "NodePort", .ports = {{"http", 18095, 8080}}}));
   ASSERT_TRUE(eventually([&] { return running_pods("dashboard-demo").size() == 2; })) << daemon_log();
   std::string url = listen_url();
   ASSERT_FALSE(url.empty()) << daemon_log();

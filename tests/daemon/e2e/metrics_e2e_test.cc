@@ -110,11 +110,58 @@ TEST_F(SkiffdMetrics, ScrapeParsesWithPrometheusClientAndCountsTheApi) {
   EXPECT_EQ(h["deployments"]["metered"].back()["desired"], 2);
 }
 
+TEST_F(SkiffdMetrics, CountsEachServicePortsReadyEndpoints) {
+  apply(skiff::testing::deployment_json({.name = "served",
+                                         .replicas = 2,
+                                         .command = {"sh", "-c", "sleep 1000"},
+                                         .grace_seconds = kGraceSeconds,
+                                         .ports = {{"http", 8080}}}));
+  // A second port whose targetPort names no port of the pods: no endpoints, as in Kubernetes.
+  apply(skiff::testing::service_json(
+      {.name = "served", .type = "NodePort", .ports = {{"http", 18090, "http"}, {"admin", 18091, "admin"}}}));
+  const json http = {{"service", "served"}, {"port", "18090"}, {"protocol", "TCP"}};
+  const json admin = {{"service", "served"}, {"port", "18091"}, {"protocol", "TCP"}};
+  std::vector<json> samples;
+  ASSERT_TRUE(eventually([&] {
+    samples = scrape();
+    return value(samples, "skiff_service_endpoints", http) == 2.0;
+  })) << daemon_log();
+  EXPECT_EQ(value(samples, "skiff_service_endpoints", admin), 0.0);
+  EXPECT_EQ(value(samples, "skiff_service_info", {{"service", "served"}, {"type", "NodePort"}}), 1.0);
+  // The nodePort skiff allocated, as the stored object has it.
+  json svc = json::parse(api().get("/v1/services/served").body);
+  std::string node_port = std::to_string(svc["spec"]["ports"][0]["nodePort"].get<int>());
+  json port_info = http;
+  port_info.update({{"port_name", "http"}, {"target_port", "http"}, {"node_port", node_port}});
+  EXPECT_EQ(value(samples, "skiff_service_port_info", port_info), 1.0) << node_port;
+
+  // The listener serves the Endpoints the metric counts (the dashboard reads them).
+  auto endpoints = tcp_->get("/v1/endpoints/served");
+  ASSERT_EQ(endpoints.status, 200) << endpoints.body;
+  json body = json::parse(endpoints.body);  // named: ranging over a temporary's member dangles
+  ASSERT_EQ(body["subsets"].size(), 1u) << endpoints.body;
+  EXPECT_EQ(body["subsets"][0]["addresses"].size(), 2u) << endpoints.body;
+  EXPECT_EQ(tcp_->get("/v1/endpoints").status, 200);
+
+  // A pod being stopped leaves the Service at once.
+  apply(skiff::testing::deployment_json({.name = "served",
+                                         .replicas = 1,
+                                         .command = {"sh", "-c", "sleep 1000"},
+                                         .grace_seconds = kGraceSeconds,
+                                         .ports = {{"http", 8080}}}));
+  EXPECT_TRUE(eventually([&] {
+    samples = scrape();
+    return value(samples, "skiff_service_endpoints", http) == 1.0;
+  })) << daemon_log();
+}
+
 TEST_F(SkiffdMetrics, ListenerIsReadOnly) {
   // Reads of the Unix API's shapes work on TCP...
   EXPECT_EQ(tcp_->get("/v1/deployments").status, 200);
   EXPECT_EQ(tcp_->get("/v1/pods").status, 200);
   EXPECT_EQ(tcp_->get("/v1/events").status, 200);
+  EXPECT_EQ(tcp_->get("/v1/services").status, 200);
+  EXPECT_EQ(tcp_->get("/v1/endpoints").status, 200);
   auto page = tcp_->get("/");
   EXPECT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<script src=\"/app.js\">"), std::string::npos) << page.body;

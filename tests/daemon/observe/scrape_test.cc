@@ -131,6 +131,44 @@ TEST(Scrape, DeploymentRoundSumsItsPodsUsage) {
   EXPECT_EQ(round[1].values.cpu_millicores, 0);
 }
 
+scheduler::Service service(const std::string& name, scheduler::ServiceType type,
+                           std::vector<scheduler::ServicePort> ports) {
+  scheduler::Service s;
+  s.metadata.name = name;
+  s.spec.type = type;
+  s.spec.selector = {{"app", name}};
+  s.spec.ports = std::move(ports);
+  return s;
+}
+
+TEST(Scrape, WritesEachServicePortAndItsEndpoints) {
+  std::vector<scheduler::Service> services = {
+      service("web", scheduler::ServiceType::NodePort,
+              {{.name = "http", .port = 8080, .target_port = "http", .node_port = 30080},
+               {.name = "dns", .protocol = "UDP", .port = 53, .target_port = 5353, .node_port = 30053}}),
+      service("api", scheduler::ServiceType::ClusterIP, {{.port = 9000, .target_port = 9000}})};
+  std::string text = write_metrics({.services = services, .service_endpoints = {3, 0, 1}});
+  EXPECT_TRUE(has_line(text, "# TYPE skiff_service_endpoints gauge")) << text;
+  EXPECT_TRUE(has_line(text, R"(skiff_service_info{service="web",type="NodePort"} 1)"));
+  EXPECT_TRUE(has_line(text, R"(skiff_service_info{service="api",type="ClusterIP"} 1)"));
+  EXPECT_TRUE(has_line(text, R"(skiff_service_port_info{service="web",port="8080",protocol="TCP",)"
+                             R"(port_name="http",target_port="http",node_port="30080"} 1)"));
+  EXPECT_TRUE(has_line(text, R"(skiff_service_port_info{service="api",port="9000",protocol="TCP",)"
+                             R"(port_name="",target_port="9000",node_port=""} 1)"));
+  // One count per port, in the Services' and their ports' order.
+  EXPECT_TRUE(has_line(text, R"(skiff_service_endpoints{service="web",port="8080",protocol="TCP"} 3)"));
+  EXPECT_TRUE(has_line(text, R"(skiff_service_endpoints{service="web",port="53",protocol="UDP"} 0)"));
+  EXPECT_TRUE(has_line(text, R"(skiff_service_endpoints{service="api",port="9000",protocol="TCP"} 1)"));
+}
+
+TEST(Scrape, NoEndpointCountsNoEndpointsFamily) {
+  // Counts that do not cover every port (none given) are never paired with the wrong port.
+  std::string text = write_metrics(
+      {.services = {service("web", scheduler::ServiceType::ClusterIP, {{.port = 80, .target_port = 80}})}});
+  EXPECT_TRUE(has_line(text, R"(skiff_service_info{service="web",type="ClusterIP"} 1)")) << text;
+  EXPECT_EQ(text.find("skiff_service_endpoints"), std::string::npos) << text;
+}
+
 // Not a pass/fail bound (hosts differ): prints what writing 200 pods' metrics costs.
 TEST(Scrape, CostOf200Pods) {
   std::vector<PodRecord> pods;
