@@ -1,5 +1,5 @@
-// Single containers, as podman runs them: run, ps, stop, rm. (logs and exec serve pods and
-// containers alike: workloads.cc.)
+// Single containers, as podman runs them: run, attach, ps, stop, rm. (logs and exec serve
+// pods and containers alike: workloads.cc.)
 
 #include <unistd.h>
 
@@ -9,6 +9,7 @@
 
 #include "client/upgrade.h"
 #include "cmd/skiff/cli.h"
+#include "cmd/skiff/detach_keys.h"
 #include "cmd/skiff/interactive_session.h"
 #include "cmd/skiff/json_fields.h"
 #include "cmd/skiff/run_args.h"
@@ -26,29 +27,73 @@ struct RunFlags {
   bool detach = false;
   bool interactive = false;
   bool tty = false;
+  std::string detach_keys{kDefaultDetachKeys};
+};
+
+struct AttachFlags {
+  std::string name{};
+  bool no_stdin = false;
+  std::string detach_keys{kDefaultDetachKeys};
 };
 
 std::string container_path(const std::string& name) {
   return "/v1/containers/" + client::url_encode(name);
 }
 
-/// `run -i/-t` in the foreground, once the container exists: attached as `exec -it` is
-/// (interactive_session.h) until the exit frame.
-Result<int> attach(Context& ctx, const RunFlags& f, const std::string& name, bool stdin_tty,
-                   bool& interrupted) {
+/// How a session attaches to an interactive container.
+struct AttachMode {
+  bool input = false;  ///< our stdin goes to the container's
+  bool tty = false;    ///< the container has a terminal
+  bool raw = false;    ///< our stdin is a terminal, raw while attached
+  std::string detach_keys{};
+  std::string what{};  ///< the prefix of errors
+};
+
+/// How an attached session ended.
+struct AttachEnd {
+  bool interrupted = false;  ///< a signal here (SIGTERM, SIGHUP...): 128+N
+  bool detached = false;     ///< the detach keys: 0
+};
+
+/// Attached to the container as `exec -it` is to a command (interactive_session.h) until
+/// the exit frame, a signal or the detach keys.
+Result<int> attach_session(Context& ctx, const std::string& name, const AttachMode& mode, AttachEnd& end) {
   auto conn = client::upgrade(ctx.client().socket_path(), "POST", container_path(name) + "/attach", "{}",
                               "skiff-exec");
   if (!conn) return std::move(conn).error();
-  return run_interactive_session(std::move(*conn), {.input = f.interactive,
-                                                    .tty = f.tty,
-                                                    .raw = f.tty && f.interactive && stdin_tty,
-                                                    .what = "run",
-                                                    .interrupted = &interrupted});
+  return run_interactive_session(std::move(*conn), {.input = mode.input,
+                                                    .tty = mode.tty,
+                                                    .raw = mode.raw,
+                                                    .what = mode.what,
+                                                    .detach_keys = mode.detach_keys,
+                                                    .interrupted = &end.interrupted,
+                                                    .detached = &end.detached});
+}
+
+/// The container's exit code once it has ended.
+Result<int> wait_exit(Context& ctx, const std::string& name) {
+  auto waited = ctx.get(container_path(name) + "/wait");
+  if (!waited) return std::move(waited).error();
+  return static_cast<int>(int_at(*waited, {"exitCode"}));
+}
+
+/// Prints the container's log as it grows, from now (no history), until it ends.
+common::Status follow_log(Context& ctx, const std::string& name, bool history) {
+  return ctx.client().stream("GET",
+                             container_path(name) + "/log?follow=true" + (history ? "" : "&tailLines=0"),
+                             std::nullopt, [](std::string_view line) {
+                               std::fwrite(line.data(), 1, line.size(), stdout);
+                               std::fflush(stdout);
+                               return true;
+                             });
 }
 
 Result<int> run(Context& ctx, RunFlags f, const std::vector<std::string>& words) {
   bool stdin_tty = ::isatty(0) != 0;
-  if (f.interactive && f.tty && !stdin_tty)
+  auto detach_keys = parse_detach_keys(f.detach_keys);
+  if (!detach_keys) return std::move(detach_keys).error();
+  // With -d nothing is typed here (`run -d -it` from a script is fine, as docker's is).
+  if (f.interactive && f.tty && !f.detach && !stdin_tty)
     return Error("run: the input device is not a TTY (use -i without -t to pass piped input)");
   f.opts.interactive = f.interactive;
   f.opts.tty = f.tty;
@@ -83,10 +128,17 @@ Result<int> run(Context& ctx, RunFlags f, const std::vector<std::string>& words)
     return 0;
   }
   if (f.interactive || f.tty) {
-    bool interrupted = false;
-    auto code = attach(ctx, f, name, stdin_tty, interrupted);
-    // Interrupted here (SIGTERM, SIGHUP), the container goes on: nothing is removed.
-    if (!code || interrupted) return code;
+    AttachEnd end;
+    auto code = attach_session(ctx, name,
+                               {.input = f.interactive,
+                                .tty = f.tty,
+                                .raw = f.tty && f.interactive && stdin_tty,
+                                .detach_keys = *detach_keys,
+                                .what = "run"},
+                               end);
+    // Interrupted here (SIGTERM, SIGHUP) or detached, the container goes on: nothing is
+    // removed, even with --rm (the daemon was not asked to: see remove_here).
+    if (!code || end.interrupted || end.detached) return code;
     if (remove_here) {
       // The exit frame comes from the recorded exit, so the container has ended by now.
       if (auto waited = ctx.get(container_path(name) + "/wait"); !waited) return std::move(waited).error();
@@ -95,21 +147,52 @@ Result<int> run(Context& ctx, RunFlags f, const std::vector<std::string>& words)
     }
     return *code;
   }
-  auto st = ctx.client().stream("GET", container_path(name) + "/log?follow=true", std::nullopt,
-                                [](std::string_view line) {
-                                  std::fwrite(line.data(), 1, line.size(), stdout);
-                                  std::fflush(stdout);
-                                  return true;
-                                });
-  if (!st) return std::move(st).error();
-  auto waited = ctx.get(container_path(name) + "/wait");
-  if (!waited) return std::move(waited).error();
-  int code = static_cast<int>(int_at(*waited, {"exitCode"}));
+  if (auto st = follow_log(ctx, name, /*history=*/true); !st) return std::move(st).error();
+  auto code = wait_exit(ctx, name);
+  if (!code) return code;
   if (remove_here) {
     auto removed = ctx.call("DELETE", container_path(name) + "?force=true");
     if (!removed) return std::move(removed).error();
   }
-  return code;
+  return *code;
+}
+
+/// What the container's state says, for the error of attaching to one that does not run.
+std::string not_running(const std::string& name, const std::string& state) {
+  std::string what = state == "exited"    ? "has exited"
+                     : state == "created" ? "has not started"
+                                          : "is " + state;
+  return "container \"" + name + "\" " + what + ": you can only attach to running containers";
+}
+
+/// `skiff attach`: the terminal (or stdin, or just the output) of a running container.
+Result<int> attach(Context& ctx, const AttachFlags& f) {
+  auto detach_keys = parse_detach_keys(f.detach_keys);
+  if (!detach_keys) return std::move(detach_keys).error();
+  auto summary = ctx.get(container_path(f.name));
+  if (!summary) return std::move(summary).error();
+  std::string state = str_at(*summary, {"state"});
+  if (state != "running") return Error(not_running(f.name, state));
+  bool tty = bool_at(*summary, {"tty"});
+  bool has_stdin = bool_at(*summary, {"stdin"});
+  if (!tty && !has_stdin) {
+    // Not created with -i/-t: its output from now on, as podman's attach shows it, then its
+    // exit code. ^C ends skiff as it ends any program (status 130); the container goes on.
+    if (auto st = follow_log(ctx, f.name, /*history=*/false); !st) return std::move(st).error();
+    return wait_exit(ctx, f.name);
+  }
+  bool input = has_stdin && !f.no_stdin;
+  bool stdin_tty = ::isatty(0) != 0;
+  if (tty && input && !stdin_tty)
+    return Error("attach: the input device is not a TTY (use --no-stdin to attach without input)");
+  AttachEnd end;
+  return attach_session(ctx, f.name,
+                        {.input = input,
+                         .tty = tty,
+                         .raw = tty && input && stdin_tty,
+                         .detach_keys = *detach_keys,
+                         .what = "attach"},
+                        end);
 }
 
 Result<int> ps(Context& ctx, bool all, const std::string& output) {
@@ -158,10 +241,29 @@ void add_container_commands(CLI::App& app, Dispatch& d) {
   r->add_option("--cpus", f->opts.cpus, "CPU limit in cores: 0.5, 500m");
   r->add_option("--pids-limit", f->opts.pids_limit, "maximum number of processes");
   r->add_flag("--read-only", f->opts.read_only, "mount the root filesystem read-only");
+  r->add_option(
+      "--detach-keys", f->detach_keys,
+      "with -it: the keys that detach, leaving the container running (default ctrl-p,ctrl-q; \"\": none)");
   // Everything from IMAGE on belongs to the container, options included (`run busybox ls -l`).
   r->prefix_command();
   r->fallthrough(false);
   on_run(r, d, [f, r](Context& ctx) { return run(ctx, *f, r->remaining()); });
+
+  auto af = std::make_shared<AttachFlags>();
+  CLI::App* a = app.add_subcommand("attach", "attach to a running container");
+  a->footer(
+      "\nUsage: skiff attach [--no-stdin] [--detach-keys KEYS] NAME\n\n"
+      "A container started with -it gets this terminal: keys go to it as typed, its size\n"
+      "follows this one's, and skiff exits with the container's exit code when it ends.\n"
+      "ctrl-p ctrl-q (--detach-keys) detaches and leaves it running; so does a signal to skiff.\n"
+      "With -i alone, stdin is passed on (its end closes the container's stdin). A container\n"
+      "started without -i/-t has its output printed from now on until it exits.\n"
+      "KEYS: comma-separated keys, each one character or ctrl-<letter> (ctrl-@, ctrl-[,\n"
+      "ctrl-\\, ctrl-], ctrl-^, ctrl-_ too); \"\" turns detaching off.\n");
+  a->add_option("name", af->name, "container name")->required();
+  a->add_flag("--no-stdin", af->no_stdin, "do not pass stdin to the container");
+  a->add_option("--detach-keys", af->detach_keys, "the keys that detach (default ctrl-p,ctrl-q)");
+  on_run(a, d, [af](Context& ctx) { return attach(ctx, *af); });
 
   auto all = std::make_shared<bool>(false);
   auto ps_output = std::make_shared<std::string>();

@@ -12,9 +12,11 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <optional>
 #include <string>
 
+#include "cmd/skiff/detach_keys.h"
 #include "common/exec_frames.h"
 #include "common/unique_fd.h"
 
@@ -30,6 +32,8 @@ namespace {
 /// Stdin read but not yet sent; beyond this stdin is not read until the socket drains.
 constexpr size_t kMaxOutgoing = size_t{256} * 1024;
 constexpr size_t kChunk = size_t{32} * 1024;
+/// On detaching: how long what was typed before the keys may take to leave.
+constexpr int kDetachFlushMs = 2000;
 
 }  // namespace
 
@@ -111,7 +115,11 @@ bool write_all(int fd, std::string_view data) {
 
 class Session {
  public:
-  Session(client::UpgradedConnection conn, const SessionOptions& opts) : conn_(std::move(conn)), opts_(opts) {
+  Session(client::UpgradedConnection conn, const SessionOptions& opts)
+      : conn_(std::move(conn)),
+        opts_(opts),
+        // The keys mean something only to a user typing into a raw terminal.
+        detach_(opts.raw && opts.input ? opts.detach_keys : std::string()) {
     decoder_.feed(conn_.initial);
     stdin_open_ = opts.input;
   }
@@ -135,7 +143,7 @@ class Session {
         return Error::from_errno(opts_.what + ": poll");
       }
       if (fds[2].revents != 0 && !on_signal(signals.fd())) break;
-      if (fds[0].revents != 0) read_stdin();
+      if (fds[0].revents != 0 && !read_stdin()) break;
       if (fds[1].revents & POLLOUT) flush();
       if ((fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && !read_socket()) break;
     }
@@ -145,6 +153,10 @@ class Session {
  private:
   Result<int> result() const {
     if (code_) return *code_;
+    if (detached_) {
+      if (opts_.detached != nullptr) *opts_.detached = true;
+      return 0;
+    }
     if (interrupted_) {
       if (opts_.interrupted != nullptr) *opts_.interrupted = true;
       return 128 + interrupted_;
@@ -196,17 +208,41 @@ class Session {
     return true;
   }
 
-  void read_stdin() {
+  /// False when the detach keys were typed: the session ends.
+  bool read_stdin() {
     std::array<char, kChunk> buf{};
     ssize_t n = ::read(0, buf.data(), buf.size());
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return true;
     if (n <= 0) {
-      // End of input (or a terminal that hung up): the command's stdin is closed.
+      // End of input (or a terminal that hung up): the command's stdin is closed, after
+      // what was held back as a possible start of the detach keys.
+      if (std::string held = detach_.release(); !held.empty())
+        queue(frames::encode(frames::Type::Stdin, held));
       stdin_open_ = false;
       queue(frames::encode(frames::Type::StdinEnd));
-      return;
+      return true;
     }
-    queue(frames::encode(frames::Type::Stdin, std::string_view(buf.data(), static_cast<size_t>(n))));
+    auto scan = detach_.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+    if (!scan.forward.empty()) queue(frames::encode(frames::Type::Stdin, scan.forward));
+    if (!scan.detach) return true;
+    // What was typed before the keys still goes; then the connection is closed (by the
+    // caller), which detaches: skiffd leaves the container running.
+    detached_ = true;
+    drain(kDetachFlushMs);
+    return false;
+  }
+
+  /// Sends what is queued, waiting up to `ms` for the socket to take it.
+  void drain(int ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!outgoing_.empty()) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return;
+      pollfd p{conn_.fd.get(), POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return;
+      flush();
+    }
   }
 
   /// False once the stream has ended.
@@ -255,7 +291,9 @@ class Session {
   const SessionOptions& opts_;
   frames::Decoder decoder_{};
   std::string outgoing_{};
+  DetachMatcher detach_;
   bool stdin_open_ = false;
+  bool detached_ = false;
   bool done_ = false;
   std::optional<int> code_{};
   int interrupted_ = 0;

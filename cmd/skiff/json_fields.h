@@ -37,6 +37,11 @@ inline int64_t int_at(const json& j, std::initializer_list<const char*> path, in
   return v != nullptr && v->is_number() ? v->get<int64_t>() : fallback;
 }
 
+inline bool bool_at(const json& j, std::initializer_list<const char*> path, bool fallback = false) {
+  const json* v = find_path(j, path);
+  return v != nullptr && v->is_boolean() ? v->get<bool>() : fallback;
+}
+
 /// An array at `path`, or an empty array.
 inline const json& array_at(const json& j, std::initializer_list<const char*> path) {
   static const json kEmpty = json::array();

@@ -57,6 +57,14 @@ json container_summary(const PodRecord& pod, Timestamp now) {
                                : "[]",
                            nullptr, false);
   j["ports"] = ports.is_array() ? ports : json::array();
+  // Whether the container was created with -t / -i: `skiff attach` relays a terminal or
+  // stdin for those, and follows the log of the others.
+  auto flag = [&pod](std::string_view key) {
+    auto it = pod.pod.metadata.annotations.find(std::string(key));
+    return it != pod.pod.metadata.annotations.end() && it->second == "true";
+  };
+  j["tty"] = flag(kTtyAnnotation);
+  j["stdin"] = flag(kStdinAnnotation);
   j["id"] = pod.pod.metadata.uid;
   j["pid"] = 0;
   j["ip"] = pod.ip;

@@ -158,6 +158,49 @@ TEST_F(SkiffBinary, RunFollowsTheLogAndExitsWithTheContainersCode) {
   EXPECT_EQ(reqs[3].method + " " + reqs[3].target, "DELETE /v1/containers/c1?force=true");
 }
 
+TEST_F(SkiffBinary, AttachToAPlainContainerFollowsItsLogFromNow) {
+  FakeSkiffd fake(socket());
+  fake.on("GET", "/v1/containers/c1",
+          {.body = R"({"name":"c1","state":"running","tty":false,"stdin":false})"});
+  fake.on("GET", "/v1/containers/c1/log?follow=true&tailLines=0",
+          {.body = "tick-5\ntick-6\n", .content_type = "text/plain"});
+  fake.on("GET", "/v1/containers/c1/wait", {.body = R"({"exitCode":7})"});
+  CommandResult r = skiff({"attach", "c1"});
+  EXPECT_EQ(r.exit_code, 7) << r.err;
+  EXPECT_EQ(r.out, "tick-5\ntick-6\n");
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(fake.requests().size(), 3u);
+}
+
+TEST_F(SkiffBinary, AttachErrorsNameTheContainerOrTheFlag) {
+  FakeSkiffd fake(socket());
+  fake.on("GET", "/v1/containers/old",
+          {.body = R"({"name":"old","state":"exited","tty":true,"stdin":true})"});
+  fake.on("GET", "/v1/containers/new", {.body = R"({"name":"new","state":"created"})"});
+  fake.on(
+      "GET", "/v1/containers/nope",
+      {.status = 404,
+       .body =
+           R"({"kind":"Status","apiVersion":"v1","status":"Failure","message":"no container named \"nope\"","reason":"NotFound","code":404})"});
+  CommandResult exited = skiff({"attach", "old"});
+  EXPECT_EQ(exited.exit_code, 1);
+  EXPECT_EQ(exited.err, "error: container \"old\" has exited: you can only attach to running containers\n");
+  CommandResult created = skiff({"attach", "new"});
+  EXPECT_EQ(created.err,
+            "error: container \"new\" has not started: you can only attach to running containers\n");
+  CommandResult missing = skiff({"attach", "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "error: no container named \"nope\"\n");
+  // The keys are checked before anything is asked.
+  size_t asked = fake.requests().size();
+  CommandResult keys = skiff({"attach", "--detach-keys", "ctrl-p,ctrl-", "old"});
+  EXPECT_EQ(keys.exit_code, 1);
+  EXPECT_EQ(keys.err, "error: --detach-keys: invalid key \"ctrl-\"\n");
+  CommandResult run_keys = skiff({"run", "-it", "--detach-keys", "alt-x", "busybox"});
+  EXPECT_EQ(run_keys.err, "error: --detach-keys: invalid key \"alt-x\"\n");
+  EXPECT_EQ(fake.requests().size(), asked);
+}
+
 TEST_F(SkiffBinary, ExecPrintsTheOutputAndExitsWithTheCommandsCode) {
   FakeSkiffd fake(socket());
   fake.on(
@@ -312,6 +355,7 @@ TEST_F(SkiffBinary, HelpOnEveryCommand) {
                                                           {"images"},
                                                           {"rmi"},
                                                           {"run"},
+                                                          {"attach"},
                                                           {"ps"},
                                                           {"logs"},
                                                           {"exec"},
