@@ -608,17 +608,21 @@ Status NetworkManager::restore(const std::vector<std::string>& live_pods) {
   }
   // A gone pod whose namespace a live pod joined (container:<pod>) stays, as detach refuses
   // to pull it from under its joiners: its network goes at a later restore, after theirs.
+  // State::joiners is detach's own check.
   for (const auto& [pod_id, record] : records) {
-    if (live.contains(pod_id) || !record.owns_netns || record.netns_path.empty()) continue;
-    for (const auto& [other_id, other] : records) {
-      if (other_id != pod_id && !other.owns_netns && other.netns_path == record.netns_path &&
-          live.contains(other_id)) {
-        common::log::warn("restore networks: keeping the network of gone pod " + pod_id + ": " + other_id +
-                          " joined it");
-        live.insert(pod_id);
-        break;
-      }
+    if (live.contains(pod_id)) continue;
+    Result<std::vector<std::string>> joined = std::vector<std::string>{};
+    {
+      std::lock_guard lock(s.mutex);
+      joined = s.joiners(pod_id, record);
     }
+    if (!joined) return fail(std::move(joined).error());
+    auto live_joiner =
+        std::find_if(joined->begin(), joined->end(), [&](const std::string& j) { return live.contains(j); });
+    if (live_joiner == joined->end()) continue;
+    common::log::warn("restore networks: keeping the network of gone pod " + pod_id + ": " + *live_joiner +
+                      " joined it");
+    live.insert(pod_id);
   }
 
   Status first;
